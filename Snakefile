@@ -1,0 +1,58 @@
+# Kaon-decay searches of NA48/2 and NA62: simulated pseudo-data to limit plots.
+#
+#   snakemake --cores all                                  default run (config/config.yaml)
+#   snakemake --cores all --configfile config/paper.yaml   published statistics
+#   snakemake --workflow-profile profiles/slurm            on a SLURM cluster
+#
+# Physics lives in the `analysis` package; rules only wire files.
+import os
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+# rules import the package from this checkout, with or without an install
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
+)
+
+from analysis.config import config_hash, validated_from_snakemake
+from analysis.samples import plan_samples
+
+
+configfile: "config/config.yaml"
+
+
+validated_from_snakemake(config)
+CONFIG_HASH = config_hash(config)
+PLANS = {selection: plan_samples(config, selection) for selection in config["selections"]}
+FIGURES = ["missing_mass", "limit_events", "limit_br", "limit_u2", "acceptance", "resolution"]
+
+report: "workflow/report/workflow.rst"
+
+
+wildcard_constraints:
+    selection="[a-z0-9_]+",
+    sample="[a-z0-9_]+",
+    chunk=r"\d+",
+    figure="[a-z0-9_]+",
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/select.smk"
+include: "workflow/rules/normalise.smk"
+include: "workflow/rules/scan.smk"
+include: "workflow/rules/plot.smk"
+
+
+rule all:
+    input:
+        expand("results/{selection}/summary.json", selection=config["selections"]),
+        expand("results/{selection}/scan.parquet", selection=config["selections"]),
+        expand(
+            "results/{selection}/figures/{figure}.{ext}",
+            selection=config["selections"],
+            figure=FIGURES,
+            ext=["png", "pdf"],
+        ),

@@ -1,0 +1,70 @@
+"""The house Numba decorators.
+
+Every kernel in the package is compiled with one of these two decorators so that
+compilation options are decided in one place:
+
+``cache=True``
+    Compiled machine code is written to a cache directory keyed on a hash of
+    the package source (``$XDG_CACHE_HOME/kaon-searches/numba/<hash>``, or
+    ``$NUMBA_CACHE_DIR`` if set) and reused by later processes; a Snakemake
+    job therefore pays the compilation only once per machine and code version.
+``error_model="numpy"``
+    Division by zero gives ``inf``/``nan`` as in NumPy instead of raising; this
+    lets the compiler vectorise loops. Kernels guard the divisions that matter.
+``fastmath=False``
+    IEEE semantics are kept: results must be bit-identical between runs and
+    between the compiled kernel and its ``.py_func``-free reference where the
+    tests compare them, and ``nan`` checks must work.
+``nogil=True``
+    Kernels release the GIL so callers may use threads.
+
+``jit`` is for scalar helpers and serial kernels; ``pjit`` adds
+``parallel=True`` for kernels whose outer loop is a ``numba.prange`` over
+independent blocks.  Each block owns its random stream (``analysis.rng``), so
+results never depend on the number of threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _source_digest() -> str:
+    """Hash of every module of the package.
+
+    Numba's on-disk cache is keyed on the timestamp of the file that defines a
+    kernel only, not on the kernels it inlines from other modules; a changed
+    helper could otherwise be served stale from the cache.  Keying the cache
+    directory on the whole package source rules that out.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    _base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    numba.config.CACHE_DIR = str(_base / "kaon-searches" / "numba" / _source_digest())
+
+_OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False, "nogil": True}
+
+
+def jit(func=None, **extra):
+    """Compile ``func`` with the house options (usable bare or with overrides)."""
+    options = {**_OPTIONS, **extra}
+    if func is None:
+        return numba.njit(**options)
+    return numba.njit(**options)(func)
+
+
+def pjit(func=None, **extra):
+    """Like :func:`jit` with ``parallel=True`` for ``prange`` loops."""
+    return jit(func, parallel=True, **extra)

@@ -1,0 +1,57 @@
+"""K+ decay channels.
+
+Every channel module exposes the same small vocabulary: a Numba kernel
+``generate(state, table, n, px, py, pz, e, vx, vy, vz[, parameters])`` that
+decays a K+ with four-momentum (px, py, pz, e) at vertex (vx, vy, vz) into the
+particle table (:mod:`analysis.particles`) and returns the new row count.
+:data:`CHANNELS` names them with the usual short forms; :func:`dispatch.generate`
+selects one by its integer code inside compiled loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis import constants as C
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A decay channel: short name, integer code, LaTeX label, branching ratio."""
+
+    name: str
+    code: int
+    label: str
+    branching_ratio: float
+    n_body: int
+    description: str
+    signal: bool = False
+
+
+CHANNELS: dict[str, Channel] = {
+    c.name: c
+    for c in (
+        Channel("kmu2", 1, r"$K^+\to\mu^+\nu$", C.BR_KMU2, 2, "K+ -> mu+ nu"),
+        Channel("ke2", 2, r"$K^+\to e^+\nu$", C.BR_KE2, 2, "K+ -> e+ nu"),
+        Channel("k2pi", 3, r"$K^+\to\pi^+\pi^0$", C.BR_K2PI, 2, "K+ -> pi+ pi0 (pi0 -> gg, e+e-g)"),
+        Channel("k3pi", 4, r"$K^+\to\pi^+\pi^+\pi^-$", C.BR_K3PI, 3, "K+ -> pi+ pi+ pi- (Dalitz ME)"),
+        Channel("ke3", 5, r"$K^+\to\pi^0e^+\nu$", C.BR_KE3, 3, "K+ -> pi0 e+ nu (form factors)"),
+        Channel("kmu3", 6, r"$K^+\to\pi^0\mu^+\nu$", C.BR_KMU3, 3, "K+ -> pi0 mu+ nu (form factors)"),
+        Channel("k3pi0", 7, r"$K^+\to\pi^+\pi^0\pi^0$", C.BR_K3PI0, 3, "K+ -> pi+ pi0 pi0 (Dalitz ME)"),
+        Channel("hnl_e", 8, r"$K^+\to e^+N$", 0.0, 2, "K+ -> e+ N, N invisible (signal)", True),
+        Channel("hnl_mu", 9, r"$K^+\to\mu^+N$", 0.0, 2, "K+ -> mu+ N, N invisible (signal)", True),
+    )
+}
+
+#: Standard K+ decays mixed into the pseudo-data, with their PDG branching ratios.
+BACKGROUND_CHANNELS = tuple(name for name, c in CHANNELS.items() if not c.signal)
+
+
+def channel(name: str) -> Channel:
+    """Look a channel up by name, with a clear error listing the valid names."""
+    try:
+        return CHANNELS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown channel {name!r}; valid channels: {', '.join(CHANNELS)}"
+        ) from None

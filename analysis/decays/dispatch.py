@@ -1,0 +1,63 @@
+"""Select a decay channel by integer code inside compiled event loops."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis import particles as pt
+from analysis._jit import jit
+from analysis.constants import M_E, M_MU
+from analysis.decays import CHANNELS, k2pi, k3pi, kl2, kl3
+from analysis.rng import uniform
+
+KMU2 = CHANNELS["kmu2"].code
+KE2 = CHANNELS["ke2"].code
+K2PI = CHANNELS["k2pi"].code
+K3PI = CHANNELS["k3pi"].code
+KE3 = CHANNELS["ke3"].code
+KMU3 = CHANNELS["kmu3"].code
+K3PI0 = CHANNELS["k3pi0"].code
+HNL_E = CHANNELS["hnl_e"].code
+HNL_MU = CHANNELS["hnl_mu"].code
+
+
+@jit
+def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl):
+    """Decay a K+ through channel ``code``; returns the particle count."""
+    n = 0
+    if code == KMU2:
+        n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS, 0.0)
+    elif code == KE2:
+        n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, 0.0)
+    elif code == K2PI:
+        n = k2pi.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == K3PI:
+        n = k3pi.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == KE3:
+        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON)
+    elif code == KMU3:
+        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS)
+    elif code == K3PI0:
+        n = k3pi.generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == HNL_E:
+        n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, m_hnl)
+    elif code == HNL_MU:
+        n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS, m_hnl)
+    return n
+
+
+@jit
+def choose(state, codes, cumulative):
+    """Pick a channel code with probabilities given by the cumulative table."""
+    u = uniform(state) * cumulative[-1]
+    for j in range(cumulative.shape[0]):
+        if u < cumulative[j]:
+            return codes[j]
+    return codes[-1]
+
+
+def mixture(branching_ratios: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and cumulative weights for :func:`choose` (weights need not sum to 1)."""
+    codes = np.array(sorted(branching_ratios), dtype=np.int64)
+    cumulative = np.cumsum([branching_ratios[c] for c in codes]).astype(np.float64)
+    return codes, cumulative

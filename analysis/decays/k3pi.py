@@ -1,0 +1,105 @@
+"""K+ → 3π decays with the Dalitz-plot matrix element: π+π+π− and π+π0π0.
+
+|M|² ∝ 1 + g·u + h·u² + k·v² with u = (s3 − s0)/m²_π+, v = (s1 − s2)/m²_π+,
+s_i = (P_K − P_i)², s0 = (m²_K + Σ m²_i)/3 and i = 3 the odd pion (PDG
+Review, "Dalitz plot parameters for K → 3π decays"; PHYSICS.md §4; slopes in
+:mod:`analysis.constants`).  Events are drawn uniformly in the Dalitz plot and
+accepted with probability |M|²/max|M|².
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis import particles as pt
+from analysis._jit import jit
+from analysis.constants import (
+    K3PI0_G,
+    K3PI0_H,
+    K3PI0_K,
+    K3PI_G,
+    K3PI_H,
+    K3PI_K,
+    M_K,
+    M_PI,
+    M_PI0,
+)
+from analysis.decays import phase_space, pi0
+from analysis.kinematics import boost
+from analysis.rng import uniform
+
+
+@jit
+def dalitz_uv(m_parent, ma, mb, mc, m2_ab, m2_bc):
+    """Dalitz variables (u, v) for like pions a, b and odd pion c."""
+    s3 = m2_ab  # (P_K − P_c)²
+    s1 = m2_bc  # (P_K − P_a)²
+    total = m_parent * m_parent + ma * ma + mb * mb + mc * mc
+    s2 = total - s1 - s3
+    s0 = total / 3.0
+    return (s3 - s0) / (M_PI * M_PI), (s1 - s2) / (M_PI * M_PI)
+
+
+@jit
+def matrix_element(u, v, g, h, k):
+    """|M|² = 1 + g u + h u² + k v²."""
+    return 1.0 + g * u + h * u * u + k * v * v
+
+
+def _max_weight(ma, mb, mc, g, h, k, n=400):
+    """Maximum of |M|² over the Dalitz plot (grid scan, 2% safety margin)."""
+    ab = np.linspace((ma + mb) ** 2, (M_K - mc) ** 2, n)
+    best = 0.0
+    for m2_ab in ab:
+        lo, hi = phase_space.m2_bc_limits.py_func(M_K, ma, mb, mc, m2_ab)
+        for m2_bc in np.linspace(lo, hi, n // 4):
+            u, v = dalitz_uv.py_func(M_K, ma, mb, mc, m2_ab, m2_bc)
+            best = max(best, matrix_element.py_func(u, v, g, h, k))
+    return 1.02 * best
+
+
+W_MAX_3PI = _max_weight(M_PI, M_PI, M_PI, K3PI_G, K3PI_H, K3PI_K)
+W_MAX_3PI0 = _max_weight(M_PI0, M_PI0, M_PI, K3PI0_G, K3PI0_H, K3PI0_K)
+
+
+@jit
+def sample_dalitz(state, ma, mb, mc, g, h, k, w_max):
+    """A Dalitz point (m²_ab, m²_bc) distributed as |M|² × phase space."""
+    while True:
+        m2_ab, m2_bc = phase_space.sample_point(state, M_K, ma, mb, mc)
+        u, v = dalitz_uv(M_K, ma, mb, mc, m2_ab, m2_bc)
+        if uniform(state) * w_max < matrix_element(u, v, g, h, k):
+            return m2_ab, m2_bc
+
+
+@jit
+def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral):
+    if neutral:
+        ma, mc, g, h, k, w = M_PI0, M_PI, K3PI0_G, K3PI0_H, K3PI0_K, W_MAX_3PI0
+    else:
+        ma, mc, g, h, k, w = M_PI, M_PI, K3PI_G, K3PI_H, K3PI_K, W_MAX_3PI
+    m2_ab, m2_bc = sample_dalitz(state, ma, ma, mc, g, h, k, w)
+    mom = phase_space.rest_frame_momenta(state, M_K, ma, ma, mc, m2_ab, m2_bc)
+    bx, by, bz = px / e, py / e, pz / e
+    a = boost(mom[0], mom[1], mom[2], mom[3], bx, by, bz)
+    b = boost(mom[4], mom[5], mom[6], mom[7], bx, by, bz)
+    c = boost(mom[8], mom[9], mom[10], mom[11], bx, by, bz)
+    if neutral:
+        n = pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_PLUS, True)
+        n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz)
+        return pi0.generate(state, table, n, b[0], b[1], b[2], b[3], vx, vy, vz)
+    n = pt.add(table, n, a[0], a[1], a[2], a[3], vx, vy, vz, pt.PI_PLUS, True)
+    n = pt.add(table, n, b[0], b[1], b[2], b[3], vx, vy, vz, pt.PI_PLUS, True)
+    return pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_MINUS, True)
+
+
+@jit
+def generate(state, table, n, px, py, pz, e, vx, vy, vz):
+    """K+ → π+ π+ π− at (vx, vy, vz)."""
+    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, False)
+
+
+@jit
+def generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz):
+    """K+ → π+ π0 π0 at (vx, vy, vz), both π0 decayed."""
+    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, True)

@@ -1,0 +1,82 @@
+"""Semileptonic decays K+ → π0 ℓ+ ν (K_e3, K_μ3) with vector and scalar form factors.
+
+Dalitz density (PDG Review, "Form factors for K±_ℓ3 decays"; L.-M. Chounet,
+J.-M. Gaillard, M.K. Gaillard, Phys. Rep. 4 (1972) 199):
+
+    ρ(E_π, E_ℓ) ∝ f+²(t) [A + B ξ(t) + C ξ(t)²],
+    A = m_K (2 E_ℓ E_ν − m_K E'_π) + m_ℓ² (E'_π/4 − E_ν),
+    B = m_ℓ² (E_ν − E'_π/2),   C = m_ℓ² E'_π/4,
+    E'_π = E_π^max − E_π,  t = (P_K − P_π)²,  ξ = f−/f+,
+
+with energies in the kaon rest frame, the quadratic vector form factor
+f+(t) = 1 + λ'+ t/m²_π + ½ λ''+ (t/m²_π)² and the linear scalar form factor
+f0(t) = 1 + λ0 t/m²_π, f− = (f0 − f+)(m²_K − m²_π0)/t.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis import particles as pt
+from analysis._jit import jit
+from analysis.constants import KL3_LAMBDA_0, KL3_LAMBDA_P1, KL3_LAMBDA_P2, M_E, M_K, M_MU, M_PI, M_PI0
+from analysis.decays import phase_space, pi0
+from analysis.kinematics import boost
+from analysis.rng import uniform
+
+
+@jit
+def density(m_lepton, m2_pil, m2_lnu):
+    """ρ of the module docstring at the Dalitz point (m²_πℓ, m²_ℓν = t)."""
+    t = m2_lnu
+    e_pi, e_l, e_nu = phase_space.rest_frame_energies(M_K, M_PI0, m_lepton, 0.0, m2_pil, m2_lnu)
+    e_pi_max = (M_K * M_K + M_PI0 * M_PI0 - m_lepton * m_lepton) / (2.0 * M_K)
+    ep = e_pi_max - e_pi
+    ml2 = m_lepton * m_lepton
+    x = t / (M_PI * M_PI)
+    f_plus = 1.0 + KL3_LAMBDA_P1 * x + 0.5 * KL3_LAMBDA_P2 * x * x
+    # (f0 − f+)/t written without the division, finite at t = 0
+    diff_over_t = (KL3_LAMBDA_0 - KL3_LAMBDA_P1 - 0.5 * KL3_LAMBDA_P2 * x) / (M_PI * M_PI)
+    xi = diff_over_t * (M_K * M_K - M_PI0 * M_PI0) / f_plus
+    a = M_K * (2.0 * e_l * e_nu - M_K * ep) + ml2 * (0.25 * ep - e_nu)
+    b = ml2 * (e_nu - 0.5 * ep)
+    c = ml2 * 0.25 * ep
+    return f_plus * f_plus * (a + b * xi + c * xi * xi)
+
+
+def _max_density(m_lepton, n=400):
+    ab = np.linspace((M_PI0 + m_lepton) ** 2, M_K**2, n)
+    best = 0.0
+    for m2_ab in ab[:-1]:
+        lo, hi = phase_space.m2_bc_limits.py_func(M_K, M_PI0, m_lepton, 0.0, m2_ab)
+        for m2_bc in np.linspace(lo, hi, n // 4):
+            best = max(best, density.py_func(m_lepton, m2_ab, m2_bc))
+    return 1.05 * best
+
+
+RHO_MAX_E = _max_density(M_E)
+RHO_MAX_MU = _max_density(M_MU)
+
+
+@jit
+def sample_dalitz(state, m_lepton, rho_max):
+    """A Dalitz point (m²_πℓ, m²_ℓν) distributed as ρ × phase space."""
+    while True:
+        m2_ab, m2_bc = phase_space.sample_point(state, M_K, M_PI0, m_lepton, 0.0)
+        if uniform(state) * rho_max < density(m_lepton, m2_ab, m2_bc):
+            return m2_ab, m2_bc
+
+
+@jit
+def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid):
+    """K+ → π0 ℓ+ ν at (vx, vy, vz); ``m_lepton`` selects K_e3 or K_μ3."""
+    rho_max = RHO_MAX_E if m_lepton < 0.01 else RHO_MAX_MU
+    m2_ab, m2_bc = sample_dalitz(state, m_lepton, rho_max)
+    mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
+    bx, by, bz = px / e, py / e, pz / e
+    piz = boost(mom[0], mom[1], mom[2], mom[3], bx, by, bz)
+    lep = boost(mom[4], mom[5], mom[6], mom[7], bx, by, bz)
+    nu = boost(mom[8], mom[9], mom[10], mom[11], bx, by, bz)
+    n = pt.add(table, n, lep[0], lep[1], lep[2], lep[3], vx, vy, vz, lepton_pid, True)
+    n = pt.add(table, n, nu[0], nu[1], nu[2], nu[3], vx, vy, vz, pt.NEUTRINO, False)
+    return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz)

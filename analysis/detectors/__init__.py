@@ -1,0 +1,1 @@
+"""Detector response: transport, spectrometers, calorimeters and vetoes."""

@@ -1,0 +1,72 @@
+"""Electromagnetic calorimeter (LKr) response: energy deposits and photon detection.
+
+The liquid-krypton calorimeter of NA48/NA62 (resolution PHYSICS.md §2) measures
+electron and photon energies; for charged tracks E/p identifies positrons.
+Deposits are modelled per particle species:
+
+* e±: full shower, Gaussian resolution σ(E)/E = a/√E ⊕ b/E ⊕ c, with a
+  fraction losing part of their energy upstream (low E/p tail);
+* μ±: a minimum-ionising deposit (Landau-like: most probable value plus an
+  exponential tail), and rarely a catastrophic bremsstrahlung that deposits
+  a uniform fraction of the momentum — the source of μ → e mis-identification;
+* π±: either minimum ionising (no hadronic interaction) or a hadronic shower
+  with a Gaussian E/p distribution, whose upper tail fakes positrons.
+
+All parameters come from the experiment's geometry table.
+"""
+
+from __future__ import annotations
+
+import math
+
+from analysis._jit import jit
+from analysis.rng import exponential, normal_pair, uniform
+
+
+@jit
+def em_resolution(energy, stochastic, noise, constant):
+    """σ(E)/E = a/√E ⊕ b/E ⊕ c (E in GeV)."""
+    e = max(energy, 1e-3)
+    return math.sqrt((stochastic * stochastic) / e + (noise / e) ** 2 + constant * constant)
+
+
+@jit
+def electron_deposit(state, energy, stochastic, noise, constant, tail_fraction):
+    """Energy measured for an electron/positron/photon shower of true energy ``energy``."""
+    g, _ = normal_pair(state)
+    e = energy * (1.0 + em_resolution(energy, stochastic, noise, constant) * g)
+    if uniform(state) < tail_fraction:
+        e *= 1.0 - 0.3 * uniform(state)
+    return e
+
+
+@jit
+def muon_deposit(state, momentum, mip_energy, mip_width, catastrophic_prob):
+    """Energy deposited by a muon: MIP, or rarely a catastrophic bremsstrahlung."""
+    if uniform(state) < catastrophic_prob:
+        return momentum * uniform(state)
+    return mip_energy + mip_width * (exponential(state) - 1.0)
+
+
+@jit
+def pion_deposit(state, momentum, mip_energy, mip_width, p_noninteracting, mean, sigma):
+    """Energy deposited by a charged pion: MIP or a hadronic shower fraction."""
+    if uniform(state) < p_noninteracting:
+        return mip_energy + mip_width * (exponential(state) - 1.0)
+    g, _ = normal_pair(state)
+    f = mean + sigma * g
+    return momentum * min(max(f, 0.0), 1.2)
+
+
+@jit
+def photon_detected(state, energy, threshold, ineff_low, ineff_mid, ineff_high):
+    """Whether an LKr cluster above threshold is seen (energy-dependent inefficiency)."""
+    if energy < threshold:
+        return False
+    if energy < 5.0:
+        ineff = ineff_low
+    elif energy < 10.0:
+        ineff = ineff_mid
+    else:
+        ineff = ineff_high
+    return uniform(state) >= ineff

@@ -1,0 +1,107 @@
+"""Relativistic kinematics, written once and used by every decay channel.
+
+Four-vectors are passed as scalars ``(px, py, pz, E)`` in GeV; all functions
+are Numba kernels (see :mod:`analysis._jit`).  Formulas: PDG Review,
+"Kinematics" (section 49 in the 2024 edition).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analysis._jit import jit
+from analysis.rng import uniform, unit_circle
+
+
+@jit
+def kallen(a, b, c):
+    """Källén triangle function λ(a, b, c) = a² + b² + c² − 2(ab + bc + ca)."""
+    return a * a + b * b + c * c - 2.0 * (a * b + b * c + c * a)
+
+
+@jit
+def two_body_momentum(m_parent, m1, m2):
+    """Daughter momentum p* in the rest frame of ``m_parent`` → m1 m2.
+
+    p* = √[(M² − (m1+m2)²)(M² − (m1−m2)²)] / (2M); 0 at threshold, NaN below.
+    """
+    s = m_parent * m_parent
+    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
+    if lam < 0.0:
+        if lam > -1e-15 * s * s:
+            return 0.0
+        return np.nan
+    return math.sqrt(lam) / (2.0 * m_parent)
+
+
+@jit
+def mass_squared(px, py, pz, e):
+    """Invariant mass squared E² − |p|²."""
+    return e * e - (px * px + py * py + pz * pz)
+
+
+@jit
+def energy(px, py, pz, m):
+    """Energy of a particle of mass ``m`` and momentum ``p``."""
+    return math.sqrt(px * px + py * py + pz * pz + m * m)
+
+
+@jit
+def boost(px, py, pz, e, bx, by, bz):
+    """Lorentz-boost a four-vector by velocity β = (bx, by, bz) (|β| < 1).
+
+    A vector at rest in the frame moving with β ends up with velocity β.
+    """
+    b2 = bx * bx + by * by + bz * bz
+    if b2 <= 0.0:
+        return px, py, pz, e
+    gamma = 1.0 / math.sqrt(1.0 - b2)
+    bp = bx * px + by * py + bz * pz
+    g2 = (gamma - 1.0) / b2
+    f = g2 * bp + gamma * e
+    return px + f * bx, py + f * by, pz + f * bz, gamma * (e + bp)
+
+
+@jit
+def isotropic_direction(state):
+    """A unit vector uniformly distributed on the sphere."""
+    cos_t = 2.0 * uniform(state) - 1.0
+    sin_t = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    c, s = unit_circle(state)
+    return sin_t * c, sin_t * s, cos_t
+
+
+@jit
+def orthonormal_basis(ux, uy, uz):
+    """Two unit vectors that complete the unit vector u to a right-handed basis."""
+    if abs(uz) < 0.9:
+        # e1 = normalised (u × z)
+        ax, ay, az = uy, -ux, 0.0
+    else:
+        # e1 = normalised (u × x)
+        ax, ay, az = 0.0, uz, -uy
+    n = math.sqrt(ax * ax + ay * ay + az * az)
+    ax, ay, az = ax / n, ay / n, az / n
+    bx = uy * az - uz * ay
+    by = uz * ax - ux * az
+    bz = ux * ay - uy * ax
+    return ax, ay, az, bx, by, bz
+
+
+@jit
+def two_body_rest(state, m_parent, m1, m2):
+    """Isotropic two-body decay at rest: returns (ux, uy, uz, p*, E1, E2).
+
+    Daughter 1 moves along +u with momentum p*, daughter 2 along −u.
+    """
+    p = two_body_momentum(m_parent, m1, m2)
+    ux, uy, uz = isotropic_direction(state)
+    return ux, uy, uz, p, math.sqrt(p * p + m1 * m1), math.sqrt(p * p + m2 * m2)
+
+
+@jit
+def velocity(px, py, pz, e):
+    """Velocity β = p/E of a four-vector."""
+    return px / e, py / e, pz / e

@@ -1,0 +1,122 @@
+"""Which samples a selection needs, how many decays each holds, and how they are chunked.
+
+* ``data`` — the pseudo-data: every standard K+ decay mixed with its PDG
+  branching ratio; N_K (decays in the fiducial region) = published N_K × scale.
+* ``data_injection`` — only with ``injection``: the injected K+ → ℓ+ N decays,
+  Poisson-distributed in number, from their own stream, so that the rest of the
+  pseudo-data is unchanged by an injection.
+* one MC sample per background channel, ``mc_statistics`` times the number of
+  such decays expected in the pseudo-data (at least :data:`MIN_MC_DECAYS`);
+* the signal MC, ``signal_decays`` per HNL mass of the signal grid.
+
+All samples are generated over the same decay range (the experiment's
+``beam.z_start`` … ``beam.z_end``); the fraction of decays that fall in the
+fiducial region follows from the exponential decay law.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from analysis import decays
+from analysis.constants import CTAU_K, M_K
+from analysis.experiments import experiment_module
+from analysis.rng import BLOCK_SIZE, sample_key
+from analysis.selections import load_cuts
+from analysis.simulate import Sample, chunk_ranges
+
+#: Smallest MC sample (decays), so that rare channels still get a usable sample.
+MIN_MC_DECAYS = 16 * BLOCK_SIZE
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    sample: Sample
+    n_decays: int
+    chunks: tuple[tuple[int, int], ...]
+
+    @property
+    def name(self) -> str:
+        return self.sample.name
+
+
+def fiducial_fraction(experiment: str) -> float:
+    """P(decay in the fiducial region | decay in the generated range), beam-averaged.
+
+    The kaon decay length βγcτ = (p/m_K)cτ is averaged over the Gaussian momentum
+    spread with 20-point Gauss–Hermite quadrature.
+    """
+    g = experiment_module(experiment).GEOMETRY
+    nodes, weights = np.polynomial.hermite_e.hermegauss(20)
+    total = 0.0
+    for x, w in zip(nodes, weights, strict=True):
+        lam = (g.beam_momentum + g.beam_momentum_spread * x) / M_K * CTAU_K
+
+        def survive(z, lam=lam):
+            return math.exp(-(z - g.beam_z_start) / lam)
+
+        frac = (survive(g.fiducial_z_min) - survive(g.fiducial_z_max)) / (1.0 - survive(g.beam_z_end))
+        total += w * frac
+    return total / weights.sum()
+
+
+def signal_masses_gev(cuts: dict) -> tuple[float, ...]:
+    start, stop, step = cuts["scan"]["signal_grid_mev"]
+    n = int(round((stop - start) / step)) + 1
+    return tuple(round((start + i * step) * 1e-3, 9) for i in range(n))
+
+
+def data_decays(config: dict, selection: str) -> int:
+    """Decays generated for the pseudo-data so that N_K(fiducial) = published × scale."""
+    cuts = load_cuts(selection)
+    n_k = float(cuts["n_kaon_decays_published"]) * float(config["scale"])
+    return max(1, int(round(n_k / fiducial_fraction(cuts["experiment"]))))
+
+
+def injected_decays(config: dict, selection: str) -> int:
+    """Poisson number of injected signal decays (0 without injection), from its own stream."""
+    inj = config.get("injection", {}).get(selection)
+    if not inj:
+        return 0
+    mean = data_decays(config, selection) * float(inj["branching_ratio"])
+    key = sample_key(config["seed"], f"{selection}/data_injection/count")
+    return int(np.random.Generator(np.random.PCG64(key[0])).poisson(mean))
+
+
+def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
+    """Every sample of ``selection`` with its size and chunks, keyed by sample name."""
+    cuts = load_cuts(selection)
+    exp = cuts["experiment"]
+    chunk = int(config.get("chunk_decays", 50_000_000))
+    n_data = data_decays(config, selection)
+    plans: dict[str, SamplePlan] = {}
+
+    def add(sample: Sample, n: int) -> None:
+        plans[sample.name] = SamplePlan(sample, n, tuple(chunk_ranges(n, chunk)))
+
+    brs = {name: decays.channel(name).branching_ratio for name in cuts["background_channels"]}
+    add(Sample("data", exp, brs, is_data=True, description="pseudo-data"), n_data)
+    inj = config.get("injection", {}).get(selection)
+    n_inj = injected_decays(config, selection)
+    if inj and n_inj > 0:
+        add(
+            Sample(
+                "data_injection", exp, {cuts["signal_channel"]: 1.0},
+                masses=(float(inj["mass_mev"]) * 1e-3,), is_data=True,
+                description="injected signal", extra={"injection": dict(inj)},
+            ),
+            n_inj,
+        )
+    mc_factor = float(config.get("mc_statistics", 1.0))
+    for name, br in brs.items():
+        n = max(MIN_MC_DECAYS, int(round(mc_factor * n_data * br)))
+        add(Sample(name, exp, {name: 1.0}, description=f"MC {name}"), n)
+    masses = signal_masses_gev(cuts)
+    add(
+        Sample(cuts["signal_channel"], exp, {cuts["signal_channel"]: 1.0}, masses=masses, description="signal MC"),
+        int(config.get("signal_decays", 400_000)) * len(masses),
+    )
+    return plans

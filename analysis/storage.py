@@ -1,0 +1,166 @@
+"""Parquet intermediates: atomic writes, provenance metadata, checked reads.
+
+Every file the pipeline writes carries a JSON document under the file-metadata
+key ``analysis`` (sample, experiment, chunk, seed, counts of generated decays,
+weights convention, code version, config hash).  Writes go to a temporary name
+in the destination directory and are renamed into place, so a killed job never
+leaves a file that looks complete.  Reads verify that the file is a complete
+Parquet file and report the path of any that is not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis import __version__
+
+METADATA_KEY = b"analysis"
+FINAL_KEY = b"analysis_final"  # counts known only when a file is complete
+
+
+class CorruptFileError(RuntimeError):
+    """An intermediate file is missing, truncated or not what the pipeline wrote."""
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike, document: Any) -> None:
+    """Write ``document`` as indented JSON, atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(document, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialise {type(value).__name__} to JSON")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file written by :func:`write_json`, reporting corrupt files with their path."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise CorruptFileError(f"missing file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise CorruptFileError(f"corrupt JSON file {path}: {exc}") from None
+
+
+def schema_for(columns: list[tuple[str, Any]], metadata: dict[str, Any]) -> pa.Schema:
+    """An explicit Arrow schema from (name, numpy dtype) pairs plus provenance metadata."""
+    fields = [
+        pa.field(name, pa.string() if np.dtype(dtype) == object else pa.from_numpy_dtype(np.dtype(dtype)))
+        for name, dtype in columns
+    ]
+    document = {"code_version": __version__, **metadata}
+    return pa.schema(fields, metadata={METADATA_KEY: json.dumps(document, default=_json_default)})
+
+
+class TableWriter:
+    """Incremental, atomic Parquet writer (zstd, one row group per ``write`` call)."""
+
+    def __init__(self, path, columns: list[tuple[str, Any]], metadata: dict[str, Any]):
+        self.path = Path(path)
+        self.columns = columns
+        self.metadata = dict(metadata)
+        self._ctx = atomic_path(self.path)
+        self._tmp = self._ctx.__enter__()
+        self._schema = schema_for(columns, self.metadata)
+        self._writer = pq.ParquetWriter(self._tmp, self._schema, compression="zstd")
+        self.rows = 0
+
+    def write(self, arrays: dict[str, np.ndarray]) -> None:
+        n = len(next(iter(arrays.values()))) if arrays else 0
+        if n == 0:
+            return
+        table = pa.Table.from_arrays(
+            [
+                pa.array(np.asarray(arrays[name], dtype=dtype), type=field.type)
+                for (name, dtype), field in zip(self.columns, self._schema, strict=True)
+            ],
+            schema=self._schema,
+        )
+        self._writer.write_table(table)
+        self.rows += n
+
+    def close(self, extra_metadata: dict[str, Any] | None = None) -> None:
+        """Finish the file, adding final counts to its footer, and move it into place."""
+        if extra_metadata:
+            self.metadata.update(extra_metadata)
+            self._writer.add_key_value_metadata(
+                {FINAL_KEY: json.dumps(extra_metadata, default=_json_default)}
+            )
+        self._writer.close()
+        self._ctx.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
+
+
+def write_table(path, columns: list[tuple[str, Any]], arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
+    """Write a whole table at once (atomic, zstd, explicit schema)."""
+    writer = TableWriter(path, columns, metadata)
+    try:
+        writer.write(arrays)
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
+    """The provenance metadata of a Parquet file written by this package."""
+    try:
+        raw = pq.read_metadata(path).metadata or {}
+    except FileNotFoundError:
+        raise CorruptFileError(f"missing intermediate file: {path}") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CorruptFileError(f"corrupt or truncated Parquet file {path}: {exc}") from None
+    if METADATA_KEY not in raw:
+        raise CorruptFileError(
+            f"{path} carries no '{METADATA_KEY.decode()}' metadata: not written by this pipeline"
+        )
+    document = json.loads(raw[METADATA_KEY])
+    if FINAL_KEY in raw:
+        document.update(json.loads(raw[FINAL_KEY]))
+    return document
+
+
+def read_table(path: str | os.PathLike, columns: Iterable[str] | None = None):
+    """Read a Parquet file into a pandas DataFrame, reporting corrupt files with their path."""
+    try:
+        return pq.read_table(path, columns=list(columns) if columns is not None else None).to_pandas()
+    except FileNotFoundError:
+        raise CorruptFileError(f"missing intermediate file: {path}") from None
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise CorruptFileError(f"corrupt or truncated Parquet file {path}: {exc}") from None

@@ -1,0 +1,51 @@
+# Figures of every scan, PNG (in the report, with captions) and PDF.
+
+
+rule plot:
+    input:
+        scan="results/{selection}/scan.parquet",
+        spectrum="results/{selection}/spectrum.parquet",
+    output:
+        missing_mass=report(
+            "results/{selection}/figures/missing_mass.png",
+            caption="../report/missing_mass.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "missing_mass"},
+        ),
+        limit_events=report(
+            "results/{selection}/figures/limit_events.png",
+            caption="../report/limit_events.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "limit_events"},
+        ),
+        limit_br=report(
+            "results/{selection}/figures/limit_br.png",
+            caption="../report/limit_br.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "limit_br"},
+        ),
+        limit_u2=report(
+            "results/{selection}/figures/limit_u2.png",
+            caption="../report/limit_u2.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "limit_u2"},
+        ),
+        acceptance=report(
+            "results/{selection}/figures/acceptance.png",
+            caption="../report/acceptance.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "acceptance"},
+        ),
+        resolution=report(
+            "results/{selection}/figures/resolution.png",
+            caption="../report/resolution.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "resolution"},
+        ),
+        pdf=expand("results/{{selection}}/figures/{figure}.pdf", figure=FIGURES),
+    log:
+        "logs/{selection}/plot.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/plot.py"

@@ -1,0 +1,10 @@
+"""Snakemake adapter: nominal kaon momentum from K3pi events in the pseudo-data."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+
+from analysis.analyses import analysis_module  # noqa: E402
+
+sm = snakemake  # noqa: F821
+analysis_module(sm.wildcards.selection).kaon_momentum(list(sm.input), sm.output[0])

@@ -1,0 +1,13 @@
+"""Snakemake adapter: the figures of a scan."""
+
+import sys
+from pathlib import Path
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+
+from analysis.analyses import analysis_module  # noqa: E402
+
+sm = snakemake  # noqa: F821
+analysis_module(sm.wildcards.selection).plot(
+    sm.input.scan, sm.input.spectrum, Path(sm.output.missing_mass).parent
+)

@@ -1,0 +1,26 @@
+"""Snakemake adapter: the mass scan with upper limits and significances."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+
+from analysis.analyses import analysis_module  # noqa: E402
+
+sm = snakemake  # noqa: F821
+samples = sm.params.samples
+config = {
+    "seed": sm.params.seed,
+    "scale": sm.params.scale,
+    "unblind": sm.params.unblind,
+    "injection": dict(sm.params.injection),
+    "config_hash": sm.params.config_hash,
+}
+analysis_module(sm.wildcards.selection).run_scan(
+    dict(zip(samples, sm.input.candidates, strict=True)),
+    dict(zip(samples, sm.input.summaries, strict=True)),
+    sm.input.normalisation,
+    config,
+    sm.output.scan,
+    sm.output.spectrum,
+    sm.output.summary,
+)

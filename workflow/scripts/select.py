@@ -1,0 +1,12 @@
+"""Snakemake adapter: signal and normalisation candidates of one sample."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+
+from analysis.analyses import analysis_module  # noqa: E402
+
+sm = snakemake  # noqa: F821
+analysis_module(sm.wildcards.selection).select(
+    list(sm.input.chunks), sm.input.kaon_momentum, sm.output.candidates, sm.output.summary
+)

@@ -1,0 +1,23 @@
+"""Snakemake adapter: one chunk of one sample through the fused simulation chain."""
+
+import os
+import sys
+
+os.environ.setdefault("NUMBA_NUM_THREADS", str(snakemake.threads))  # noqa: F821
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+
+from analysis.samples import plan_samples  # noqa: E402
+from analysis.simulate import simulate  # noqa: E402
+
+sm = snakemake  # noqa: F821
+plan = plan_samples(sm.config, sm.wildcards.selection)[sm.wildcards.sample]
+simulate(
+    plan.sample,
+    sm.params.n_decays,
+    sm.params.seed,
+    sm.output[0],
+    first_block=sm.params.first_block,
+    blocks=sm.params.n_blocks,
+    chunk=int(sm.wildcards.chunk),
+    config_hash=sm.params.config_hash,
+)
