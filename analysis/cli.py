@@ -39,7 +39,10 @@ def _simulate(args) -> int:
     n = int(float(args.decays))
     if n <= 0:
         raise SystemExit(f"simulate: --decays must be positive, got {args.decays}")
-    sample = Sample(args.sample or args.channel, args.experiment, {args.channel: 1.0}, masses=masses)
+    sample = Sample(
+        args.sample or args.channel, args.experiment, {args.channel: 1.0}, masses=masses,
+        forced_decays=args.forced_decays,
+    )
     meta = simulate(sample, n, args.seed, args.output, progress=not args.quiet)
     print(json.dumps({k: meta[k] for k in ("sample", "n_generated", "n_fiducial", "n_written")}))
     return 0
@@ -108,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="output Parquet file of triggered events")
     p.add_argument("--mass", type=float, nargs="+", help="HNL mass(es) in MeV for signal channels")
     p.add_argument("--sample", help="sample name keying the random stream (default: the channel)")
+    p.add_argument("--forced-decays", type=float, default=0.0,
+                   help="MC importance sampling of mu->e and pi->e decays in flight (0 = natural)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--list-channels", action="store_true", help="list decay channels and exit")
     p.set_defaults(func=_simulate)

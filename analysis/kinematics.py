@@ -65,6 +65,18 @@ def boost(px, py, pz, e, bx, by, bz):
 
 
 @jit
+def to_lab(px, py, pz, e, m, qx, qy, qz, qe):
+    """Four-vector q given in the rest frame of a parent (px, py, pz, e; mass m), in the lab.
+
+    E = (e·q_e + P·q)/m,  p = q + P·[P·q/(m(e + m)) + q_e/m] — the boost written
+    with the parent's four-momentum, without square roots.
+    """
+    pq = px * qx + py * qy + pz * qz
+    f = pq / (m * (e + m)) + qe / m
+    return qx + f * px, qy + f * py, qz + f * pz, (e * qe + pq) / m
+
+
+@jit
 def isotropic_direction(state):
     """A unit vector uniformly distributed on the sphere."""
     cos_t = 2.0 * uniform(state) - 1.0

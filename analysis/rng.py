@@ -103,16 +103,73 @@ def unit_circle(state):
             return (x * x - y * y) / r2, 2.0 * x * y / r2
 
 
+def _ziggurat_tables(layers: int = 128):
+    """Tables of the ziggurat for the standard normal (Marsaglia & Tsang, J. Stat. Softw. 5 (2000) 8).
+
+    128 layers: right-most layer edge r = 3.442619855899, layer area v = 9.91256303526217e-3.
+    """
+    m1 = 2147483648.0
+    dn = tn = 3.442619855899
+    vn = 9.91256303526217e-3
+    kn = np.zeros(layers, np.int64)
+    wn = np.zeros(layers)
+    fn = np.zeros(layers)
+    q = vn / math.exp(-0.5 * dn * dn)
+    kn[0] = int((dn / q) * m1)
+    kn[1] = 0
+    wn[0] = q / m1
+    wn[layers - 1] = dn / m1
+    fn[0] = 1.0
+    fn[layers - 1] = math.exp(-0.5 * dn * dn)
+    for i in range(layers - 2, 0, -1):
+        dn = math.sqrt(-2.0 * math.log(vn / dn + math.exp(-0.5 * dn * dn)))
+        kn[i + 1] = int((dn / tn) * m1)
+        tn = dn
+        fn[i] = math.exp(-0.5 * dn * dn)
+        wn[i] = dn / m1
+    return kn, wn, fn
+
+
+_ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
+_ZIG_R = 3.442619855899
+
+
+@jit
+def _signed32(u):
+    hz = np.int64(u >> _U64(32))
+    return hz - 4294967296 if hz >= 2147483648 else hz
+
+
+@jit
+def normal(state):
+    """A standard normal deviate (ziggurat method, 128 layers; exact, ~99% fast path)."""
+    u = next_u64(state)
+    hz = _signed32(u)
+    iz = np.int64(u & _U64(127))
+    if abs(hz) < _ZIG_K[iz]:
+        return hz * _ZIG_W[iz]
+    while True:
+        x = hz * _ZIG_W[iz]
+        if iz == 0:  # the tail beyond r, by Marsaglia's exponential rejection
+            while True:
+                xt = -math.log(uniform(state)) / _ZIG_R
+                yt = -math.log(uniform(state))
+                if yt + yt >= xt * xt:
+                    break
+            return _ZIG_R + xt if hz > 0 else -_ZIG_R - xt
+        if _ZIG_F[iz] + uniform(state) * (_ZIG_F[iz - 1] - _ZIG_F[iz]) < math.exp(-0.5 * x * x):
+            return x
+        u = next_u64(state)
+        hz = _signed32(u)
+        iz = np.int64(u & _U64(127))
+        if abs(hz) < _ZIG_K[iz]:
+            return hz * _ZIG_W[iz]
+
+
 @jit
 def normal_pair(state):
-    """Two independent standard normal deviates (Marsaglia's polar method)."""
-    while True:
-        x = 2.0 * uniform(state) - 1.0
-        y = 2.0 * uniform(state) - 1.0
-        r2 = x * x + y * y
-        if 0.0 < r2 < 1.0:
-            f = math.sqrt(-2.0 * math.log(r2) / r2)
-            return x * f, y * f
+    """Two independent standard normal deviates."""
+    return normal(state), normal(state)
 
 
 @jit

@@ -113,7 +113,8 @@ def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
     mc_factor = float(config.get("mc_statistics", 1.0))
     for name, br in brs.items():
         n = max(MIN_MC_DECAYS, int(round(mc_factor * n_data * br)))
-        add(Sample(name, exp, {name: 1.0}, description=f"MC {name}"), n)
+        forced = float(cuts.get("monte_carlo", {}).get("forced_decays", 0.0))
+        add(Sample(name, exp, {name: 1.0}, forced_decays=forced, description=f"MC {name}"), n)
     masses = signal_masses_gev(cuts)
     add(
         Sample(cuts["signal_channel"], exp, {cuts["signal_channel"]: 1.0}, masses=masses, description="signal MC"),

@@ -33,6 +33,7 @@ class Sample:
     channels: dict[str, float]
     masses: tuple[float, ...] = (0.0,)
     is_data: bool = False
+    forced_decays: float = 0.0
     description: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -45,6 +46,10 @@ class Sample:
             raise ValueError(f"sample {self.name!r}: channel weights must be positive")
         if any(m < 0 for m in self.masses):
             raise ValueError(f"sample {self.name!r}: HNL masses must be non-negative")
+        if not 0.0 <= self.forced_decays < 1.0:
+            raise ValueError(f"sample {self.name!r}: forced_decays must be in [0, 1), got {self.forced_decays}")
+        if self.is_data and self.forced_decays:
+            raise ValueError(f"sample {self.name!r}: pseudo-data must be simulated without forced decays")
 
 
 def n_blocks(n_decays: int) -> int:
@@ -125,7 +130,8 @@ def simulate(
         "n_blocks": int(blocks),
         "block_size": BLOCK_SIZE,
         "n_decays_sample": int(n_decays),
-        "weights": "weight = trigger downscale factor of the stream the event was written in",
+        "weights": "weight = trigger downscale factor x importance weight of forced decays in flight",
+        "forced_decays": sample.forced_decays,
         "fiducial_z_m": [exp.GEOMETRY.fiducial_z_min, exp.GEOMETRY.fiducial_z_max],
         "config_hash": config_hash,
         **sample.extra,
@@ -141,7 +147,10 @@ def simulate(
             nb = min(per_batch, first_block + blocks - first)
             n_out = np.zeros(nb, dtype=np.int64)
             counters = np.zeros((nb, masses.shape[0], 2), dtype=np.int64)
-            exp.simulate_batch(key, first, nb, n_decays, codes, cumulative, masses, exp.GEOMETRY, out, n_out, counters)
+            exp.simulate_batch(
+                key, first, nb, n_decays, codes, cumulative, masses, sample.forced_decays,
+                exp.GEOMETRY, out, n_out, counters,
+            )
             counts += counters.sum(axis=0)
             rows = np.concatenate([out[b, : n_out[b]] for b in range(nb)])
             writer.write({name: rows[:, i] for i, (name, _) in enumerate(columns)})

@@ -77,7 +77,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     for name, rate in run(args.threads).items():
-        print(f"{name:24s} {rate:12.0f} intervals/s ({args.threads} thread{'s' if args.threads > 1 else ''})")
+        print(f"{name:24s} {rate:12.0f} intervals/s ({args.threads} thread(s))")
 
 
 if __name__ == "__main__":

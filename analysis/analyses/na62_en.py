@@ -27,17 +27,31 @@ CANDIDATE_COLUMNS = [
 TRUTH = [("true_channel", np.uint8), ("true_mass_n", np.float32), ("true_z", np.float32), ("true_pid_1", np.int32)]
 
 
-def _chunks(paths, columns=None, filters=None):
-    """Yield (metadata, DataFrame) per chunk file; a corrupt file is reported with its path."""
+def _chunks(paths, columns=None, filters=None, batch_rows=1_000_000):
+    """Yield (metadata, DataFrame) per batch of rows of each chunk file.
+
+    Memory stays bounded by ``batch_rows`` whatever the sample size.  A missing,
+    truncated or incomplete file is reported with its path.
+    """
     for path in paths:
         meta = storage.read_metadata(path)
         if "n_generated" not in meta:
             raise storage.CorruptFileError(f"{path} is incomplete: it has no final event counts")
         try:
-            df = pq.read_table(path, columns=columns, filters=filters).to_pandas()
+            if filters is not None:
+                yield meta, pq.read_table(path, columns=columns, filters=filters).to_pandas()
+                continue
+            handle = pq.ParquetFile(path)
+            first = True
+            for batch in handle.iter_batches(batch_size=batch_rows, columns=columns):
+                yield (meta if first else None), batch.to_pandas()
+                first = False
+            if first:  # no rows at all: still report the counts
+                yield meta, handle.schema_arrow.empty_table().to_pandas()
+        except storage.CorruptFileError:
+            raise
         except Exception as exc:  # pyarrow raises several types for damaged files
             raise storage.CorruptFileError(f"cannot read {path}: {exc}") from None
-        yield meta, df
 
 
 def kaon_momentum(data_paths, output, cuts=None) -> dict:
@@ -78,11 +92,12 @@ def select(sample_paths, kaon_json, output, summary_output, cuts=None) -> dict:
     per_mass_fid = None
     meta0 = None
     for meta, df in _chunks(sample_paths):
-        meta0 = meta0 or meta
-        n_gen += meta["n_generated"]
-        n_fid += meta["n_fiducial"]
-        fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
-        per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
+        if meta is not None:  # first batch of a file: its exact decay counts
+            meta0 = meta0 or meta
+            n_gen += meta["n_generated"]
+            n_fid += meta["n_fiducial"]
+            fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
+            per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
         pos, flow_p = cuts_module.positron_candidates(df, cuts, kaon_p)
         norm, flow_n = cuts_module.normalisation_candidates(df, cuts, kaon_p)
         candidates.append(pos)
@@ -201,4 +216,7 @@ def plot(scan_path, spectrum_path, outdir, cuts=None) -> list[str]:
 
     cuts = cuts or load_cuts(SELECTION)
     labels = dict(cuts["labels"])
+    labels["components"] = {"data": "Pseudo-data"} | {
+        name: ch.label for name, ch in decays.CHANNELS.items() if name in cuts["background_channels"]
+    }
     return plots.plot_all_scan_figures(storage.read_table(scan_path), storage.read_table(spectrum_path), outdir, labels)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import decays, hnl, scan, storage
-from analysis.stats import rolke
+from analysis.stats import expected, rolke, significance
 
 SCAN_COLUMNS = [
     "mass_mev", "n_obs", "n_bkg", "n_bkg_err", "acceptance", "n_ul", "br_ul", "u2_ul",
@@ -28,14 +28,38 @@ def scan_masses(cuts: dict) -> np.ndarray:
     return lo + step * np.arange(n)
 
 
-def limits(n_obs, n_bkg, n_bkg_err, eff_sigma, cl, seed):
-    """Observed and expected upper limits on signal events, local significance."""
-    from analysis.stats import expected, significance
+def limits(n_obs, n_bkg, n_bkg_err, eff_sigma, cl):
+    """Observed upper limits on signal events, expected bands and local significance.
 
+    The efficiency is normalised to 1 with the relative uncertainty of N_K·A
+    (``eff_sigma``), so the interval is directly on signal events.
+    """
     _, n_ul = rolke.interval(n_obs, n_bkg, n_bkg_err, 1.0, eff_sigma, cl)
     bands = expected.expected_limits(n_bkg, n_bkg_err, 1.0, eff_sigma, cl)
     z = significance.local_significance(n_obs, n_bkg, n_bkg_err)
-    return np.asarray(n_ul, dtype=float), bands, np.asarray(z, dtype=float)
+    return (
+        np.asarray(n_ul, dtype=float),
+        [np.asarray(bands[k], dtype=float) for k in expected.BANDS],
+        np.asarray(z, dtype=float),
+    )
+
+
+def global_significance(z_max, mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed, bin_mev=0.25):
+    """Look-elsewhere effect: Z_global of the largest local Z from background-only toys.
+
+    Toys fluctuate the binned expected background spectrum; window counts are sums
+    of bins, so overlapping windows are correlated as in the data.
+    """
+    start, stop = float(np.min(lo)), float(np.max(hi))
+    edges = np.arange(start, stop + bin_mev, bin_mev)
+    expectation = np.zeros(len(edges) - 1)
+    for name, cand in mc.items():
+        h, _ = scan.histogram(cand["m_miss_mev"].to_numpy(), cand["weight"].to_numpy(), edges)
+        expectation += scale[name] * h
+    lo_idx = np.clip(np.rint((lo - start) / bin_mev).astype(np.int64), 0, len(expectation) - 1)
+    hi_idx = np.clip(np.rint((hi - start) / bin_mev).astype(np.int64), lo_idx + 1, len(expectation))
+    toys = significance.scan_toys(expectation, lo_idx, hi_idx, n_bkg, n_bkg_err, n_toys, seed)
+    return float(significance.global_significance(z_max, toys)), toys
 
 
 def run(
@@ -72,7 +96,7 @@ def run(
         + (n_k_err / n_k) ** 2
         + float(sc["acceptance_systematic"]) ** 2
     )
-    n_ul, bands, z = limits(n_obs, n_bkg, n_bkg_err, eff_sigma, cl, seed)
+    n_ul, bands, z = limits(n_obs, n_bkg, n_bkg_err, eff_sigma, cl)
     sensitivity = n_k * acc
     br_ul = np.where(sensitivity > 0, n_ul / np.where(sensitivity > 0, sensitivity, 1.0), np.inf)
     masses = hyp["mass_mev"].to_numpy()
@@ -92,6 +116,8 @@ def run(
 
     spectrum = _spectrum(cuts, data_mass, mc, scale)
     best = int(np.argmax(z))
+    n_toys = int(sc.get("global_toys", 2000))
+    z_global, _ = global_significance(float(z[best]), mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed)
     region = (data_mass >= cuts["scan"]["mass_range_mev"][0]) & (data_mass <= cuts["scan"]["mass_range_mev"][1])
     expected_region = {
         c: float(scale[c] * d.loc[d["m_miss_mev"].between(*cuts["scan"]["mass_range_mev"]), "weight"].sum())
@@ -111,6 +137,7 @@ def run(
         "most_significant": {
             "mass_mev": float(masses[best]), "local_significance": float(z[best]),
             "n_obs": int(n_obs[best]), "n_bkg": float(n_bkg[best]),
+            "global_significance": z_global, "global_toys": n_toys,
         },
         "signal_grid": grid.to_dict(orient="records"),
     }

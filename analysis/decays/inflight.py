@@ -18,7 +18,7 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import BR_PI_ENU, CTAU_MU, CTAU_PI, M_E, M_MU, M_PI
 from analysis.detectors.transport import momentum_at, position_at
-from analysis.kinematics import boost, isotropic_direction, two_body_rest
+from analysis.kinematics import isotropic_direction, to_lab, two_body_rest
 from analysis.rng import uniform
 
 
@@ -38,12 +38,21 @@ def decay_probability(p, mass, ctau, length):
 
 
 @jit
-def propagate(state, table, n, z_end, z_magnet, kick):
+def propagate(state, table, n, z_end, z_magnet, kick, forced):
     """Let every visible forward-going π± and μ± decay in flight before ``z_end``.
 
-    Daughters are appended and followed in turn (π → μ → e chains).
-    Returns the new particle count.
+    Daughters are appended and followed in turn (π → μ → e chains).  Returns the
+    new particle count and the event weight.
+
+    ``forced`` (0 ≤ forced < 1) switches on importance sampling for Monte Carlo
+    samples: a muon decays before ``z_end`` with probability ``forced`` instead of
+    its natural P (≈1e-3), with weight P/forced (and (1 − P)/(1 − forced) if it
+    survives); a pion decay chooses π → eν with probability ``forced`` instead of
+    its branching ratio, with the matching weights.  Expected weighted counts
+    are unchanged, while the rare μ → e and π → e backgrounds get ~1/P more
+    Monte Carlo events.  ``forced = 0`` is the natural simulation (pseudo-data).
     """
+    weight = 1.0
     i = 0
     while i < n:
         pid = int(table[i, pt.PID])
@@ -56,23 +65,38 @@ def propagate(state, table, n, z_end, z_magnet, kick):
         mass = M_PI if apid == 211 else M_MU
         ctau = CTAU_PI if apid == 211 else CTAU_MU
         px, py, pz = table[i, pt.PX], table[i, pt.PY], table[i, pt.PZ]
-        p = math.sqrt(px * px + py * py + pz * pz)
-        flight = -math.log(uniform(state)) * p / mass * ctau
         z0 = table[i, pt.Z]
-        zd = z0 + flight * pz / p
-        if zd >= z_end:
+        if z0 >= z_end:
             i += 1
             continue
+        # decay length projected on z: (p_z/m) cτ
+        lam_z = pz / mass * ctau
+        if apid == 13 and forced > 0.0:
+            p_decay = -math.expm1(-(z_end - z0) / lam_z)
+            if uniform(state) >= forced:
+                weight *= (1.0 - p_decay) / (1.0 - forced)
+                i += 1
+                continue
+            weight *= p_decay / forced
+            # z of the decay from the exponential law truncated to [z0, z_end)
+            zd = z0 - lam_z * math.log1p(-uniform(state) * p_decay)
+        else:
+            zd = z0 - lam_z * math.log(uniform(state))
+            if zd >= z_end:
+                i += 1
+                continue
         q = pt.charge(pid)
         xd, yd = position_at(table[i, pt.X], table[i, pt.Y], z0, px, py, pz, q, zd, z_magnet, kick)
         mx, my, mz = momentum_at(px, py, pz, q, z0, zd, z_magnet, kick)
         me = math.sqrt(mx * mx + my * my + mz * mz + mass * mass)
-        bx, by, bz = mx / me, my / me, mz / me
         if apid == 211:
-            if uniform(state) < BR_PI_ENU:
+            p_e = forced if forced > 0.0 else BR_PI_ENU
+            if uniform(state) < p_e:
+                weight *= BR_PI_ENU / p_e
                 m_d = M_E
                 d_pid = pt.POSITRON if q > 0 else pt.ELECTRON
             else:
+                weight *= (1.0 - BR_PI_ENU) / (1.0 - p_e)
                 m_d = M_MU
                 d_pid = pt.MUON_PLUS if q > 0 else pt.MUON_MINUS
             ux, uy, uz, pstar, e1, _ = two_body_rest(state, M_PI, m_d, 0.0)
@@ -82,9 +106,9 @@ def propagate(state, table, n, z_end, z_magnet, kick):
             pstar = math.sqrt(e1 * e1 - M_E * M_E)
             ux, uy, uz = isotropic_direction(state)
             d_pid = pt.POSITRON if q > 0 else pt.ELECTRON
-        d = boost(pstar * ux, pstar * uy, pstar * uz, e1, bx, by, bz)
+        d = to_lab(mx, my, mz, me, mass, pstar * ux, pstar * uy, pstar * uz, e1)
         table[i, pt.DECAY_Z] = zd
         table[i, pt.CHILD] = n
         n = pt.add(table, n, d[0], d[1], d[2], d[3], xd, yd, zd, d_pid, True)
         i += 1
-    return n
+    return n, weight

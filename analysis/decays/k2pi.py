@@ -6,15 +6,14 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import M_K, M_PI, M_PI0
 from analysis.decays import pi0
-from analysis.kinematics import boost, two_body_rest
+from analysis.kinematics import to_lab, two_body_rest
 
 
 @jit
 def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     """K+ (px, py, pz, e) decaying at (vx, vy, vz) into π+ π0."""
-    bx, by, bz = px / e, py / e, pz / e
     ux, uy, uz, p, e1, e2 = two_body_rest(state, M_K, M_PI, M_PI0)
-    pip = boost(p * ux, p * uy, p * uz, e1, bx, by, bz)
-    piz = boost(-p * ux, -p * uy, -p * uz, e2, bx, by, bz)
+    pip = to_lab(px, py, pz, e, M_K, p * ux, p * uy, p * uz, e1)
+    piz = to_lab(px, py, pz, e, M_K, -p * ux, -p * uy, -p * uz, e2)
     n = pt.add(table, n, pip[0], pip[1], pip[2], pip[3], vx, vy, vz, pt.PI_PLUS, True)
     return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz)

@@ -25,7 +25,7 @@ from analysis.constants import (
     M_PI0,
 )
 from analysis.decays import phase_space, pi0
-from analysis.kinematics import boost
+from analysis.kinematics import to_lab
 from analysis.rng import uniform
 
 
@@ -80,10 +80,9 @@ def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral):
         ma, mc, g, h, k, w = M_PI, M_PI, K3PI_G, K3PI_H, K3PI_K, W_MAX_3PI
     m2_ab, m2_bc = sample_dalitz(state, ma, ma, mc, g, h, k, w)
     mom = phase_space.rest_frame_momenta(state, M_K, ma, ma, mc, m2_ab, m2_bc)
-    bx, by, bz = px / e, py / e, pz / e
-    a = boost(mom[0], mom[1], mom[2], mom[3], bx, by, bz)
-    b = boost(mom[4], mom[5], mom[6], mom[7], bx, by, bz)
-    c = boost(mom[8], mom[9], mom[10], mom[11], bx, by, bz)
+    a = to_lab(px, py, pz, e, M_K, mom[0], mom[1], mom[2], mom[3])
+    b = to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
+    c = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
     if neutral:
         n = pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_PLUS, True)
         n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz)

@@ -21,7 +21,7 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import KL3_LAMBDA_0, KL3_LAMBDA_P1, KL3_LAMBDA_P2, M_E, M_K, M_MU, M_PI, M_PI0
 from analysis.decays import phase_space, pi0
-from analysis.kinematics import boost
+from analysis.kinematics import to_lab
 from analysis.rng import uniform
 
 
@@ -73,10 +73,9 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid):
     rho_max = RHO_MAX_E if m_lepton < 0.01 else RHO_MAX_MU
     m2_ab, m2_bc = sample_dalitz(state, m_lepton, rho_max)
     mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
-    bx, by, bz = px / e, py / e, pz / e
-    piz = boost(mom[0], mom[1], mom[2], mom[3], bx, by, bz)
-    lep = boost(mom[4], mom[5], mom[6], mom[7], bx, by, bz)
-    nu = boost(mom[8], mom[9], mom[10], mom[11], bx, by, bz)
+    piz = to_lab(px, py, pz, e, M_K, mom[0], mom[1], mom[2], mom[3])
+    lep = to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
+    nu = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
     n = pt.add(table, n, lep[0], lep[1], lep[2], lep[3], vx, vy, vz, lepton_pid, True)
     n = pt.add(table, n, nu[0], nu[1], nu[2], nu[3], vx, vy, vz, pt.NEUTRINO, False)
     return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz)

@@ -17,7 +17,13 @@ import math
 from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import BR_PI0_DALITZ, M_E, M_PI0, PI0_TFF_SLOPE
-from analysis.kinematics import boost, orthonormal_basis, two_body_momentum, two_body_rest
+from analysis.kinematics import (
+    boost,
+    orthonormal_basis,
+    to_lab,
+    two_body_momentum,
+    two_body_rest,
+)
 from analysis.rng import uniform, unit_circle
 _R = (M_E / M_PI0) ** 2
 _X_MIN = 4.0 * _R
@@ -49,11 +55,10 @@ def sample_dalitz_x(state):
 @jit
 def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     """Decay a π0 with four-momentum (px, py, pz, e) at (vx, vy, vz)."""
-    bx, by, bz = px / e, py / e, pz / e
     if uniform(state) >= BR_PI0_DALITZ:
         ux, uy, uz, p, e1, _ = two_body_rest(state, M_PI0, 0.0, 0.0)
-        g1 = boost(p * ux, p * uy, p * uz, e1, bx, by, bz)
-        g2 = boost(-p * ux, -p * uy, -p * uz, e1, bx, by, bz)
+        g1 = to_lab(px, py, pz, e, M_PI0, p * ux, p * uy, p * uz, e1)
+        g2 = to_lab(px, py, pz, e, M_PI0, -p * ux, -p * uy, -p * uz, e1)
         n = pt.add(table, n, g1[0], g1[1], g1[2], g1[3], vx, vy, vz, pt.PHOTON, True)
         return pt.add(table, n, g2[0], g2[1], g2[2], g2[3], vx, vy, vz, pt.PHOTON, True)
     m_ee = M_PI0 * math.sqrt(sample_dalitz_x(state))
@@ -74,9 +79,9 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     gx, gy, gz = p * ux / e_star, p * uy / e_star, p * uz / e_star
     ep = boost(q * dx, q * dy, q * dz, ee, gx, gy, gz)
     em = boost(-q * dx, -q * dy, -q * dz, ee, gx, gy, gz)
-    ep = boost(ep[0], ep[1], ep[2], ep[3], bx, by, bz)
-    em = boost(em[0], em[1], em[2], em[3], bx, by, bz)
-    g = boost(-p * ux, -p * uy, -p * uz, e_gamma, bx, by, bz)
+    ep = to_lab(px, py, pz, e, M_PI0, ep[0], ep[1], ep[2], ep[3])
+    em = to_lab(px, py, pz, e, M_PI0, em[0], em[1], em[2], em[3])
+    g = to_lab(px, py, pz, e, M_PI0, -p * ux, -p * uy, -p * uz, e_gamma)
     n = pt.add(table, n, ep[0], ep[1], ep[2], ep[3], vx, vy, vz, pt.POSITRON, True)
     n = pt.add(table, n, em[0], em[1], em[2], em[3], vx, vy, vz, pt.ELECTRON, True)
     return pt.add(table, n, g[0], g[1], g[2], g[3], vx, vy, vz, pt.PHOTON, True)

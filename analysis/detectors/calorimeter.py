@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from analysis._jit import jit
-from analysis.rng import exponential, normal_pair, uniform
+from analysis.rng import exponential, normal, uniform
 
 
 @jit
@@ -33,8 +33,7 @@ def em_resolution(energy, stochastic, noise, constant):
 @jit
 def electron_deposit(state, energy, stochastic, noise, constant, tail_fraction):
     """Energy measured for an electron/positron/photon shower of true energy ``energy``."""
-    g, _ = normal_pair(state)
-    e = energy * (1.0 + em_resolution(energy, stochastic, noise, constant) * g)
+    e = energy * (1.0 + em_resolution(energy, stochastic, noise, constant) * normal(state))
     if uniform(state) < tail_fraction:
         e *= 1.0 - 0.3 * uniform(state)
     return e
@@ -53,8 +52,7 @@ def pion_deposit(state, momentum, mip_energy, mip_width, p_noninteracting, mean,
     """Energy deposited by a charged pion: MIP or a hadronic shower fraction."""
     if uniform(state) < p_noninteracting:
         return mip_energy + mip_width * (exponential(state) - 1.0)
-    g, _ = normal_pair(state)
-    f = mean + sigma * g
+    f = mean + sigma * normal(state)
     return momentum * min(max(f, 0.0), 1.2)
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
-
 import numpy as np
 from numba import prange
 
@@ -31,13 +30,24 @@ from analysis.decays import dispatch, inflight
 from analysis.detectors import calorimeter
 from analysis.detectors.transport import position_at
 from analysis.experiments.geometry import flatten, load_table
-from analysis.rng import BLOCK_SIZE, normal_pair, seed_block, uniform
+from analysis.rng import BLOCK_SIZE, normal, seed_block, uniform
 
 NAME = "na62"
 TABLE = load_table(NAME)
 _FLAT = flatten(TABLE)
+#: The geometry as a flat named tuple of floats (fields ``<section>_<key>``).
 Geometry = namedtuple("Geometry", list(_FLAT))
-GEOMETRY = Geometry(**_FLAT)
+
+
+def make_geometry(**overrides) -> Geometry:
+    """The geometry, with optional overrides of individual fields (e.g. in tests)."""
+    unknown = sorted(set(overrides) - set(_FLAT))
+    if unknown:
+        raise ValueError(f"unknown geometry field(s) {', '.join(unknown)}; known: {', '.join(_FLAT)}")
+    return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
+
+
+GEOMETRY = make_geometry()
 
 #: Output columns of the reconstructed-event table (name, dtype).
 RECO_COLUMNS = [
@@ -117,34 +127,76 @@ def _in_chamber(x, y, z, g):
 
 
 @jit
-def reconstruct_track(state, table, i, g, trk):
-    """Spectrometer response for charged particle i; fills ``trk`` and returns success."""
+def true_momentum_at_magnet(table, i, g):
+    jm = alive_at(table, i, g.spectrometer_z_magnet)
+    return math.sqrt(table[jm, pt.PX] ** 2 + table[jm, pt.PY] ** 2 + table[jm, pt.PZ] ** 2), jm
+
+
+@jit
+def in_acceptance(table, i, g):
+    """Whether charged particle i (or its decay chain) crosses all four straw chambers.
+
+    Slopes are computed once per member of the chain (divisions dominate the cost
+    of this innermost check).
+    """
+    z_mag = g.spectrometer_z_magnet
+    kick = g.spectrometer_kick
+    hole_slope = kick / g.beam_momentum
+    r_in2 = g.spectrometer_r_inner**2
+    r_out2 = g.spectrometer_r_outer**2
     chambers = (
         g.spectrometer_z_chambers_0, g.spectrometer_z_chambers_1,
         g.spectrometer_z_chambers_2, g.spectrometer_z_chambers_3,
     )
-    for zc in chambers:
+    member = -1
+    tx = ty = tx_kicked = x0 = y0 = z0 = 0.0
+    for c in range(4):
+        zc = chambers[c]
         j = alive_at(table, i, zc)
-        if j < 0 or table[j, pt.PZ] <= 0.0:
+        if j < 0:
             return False
-        x, y = _position(table, j, zc, g)
-        if not _in_chamber(x, y, zc, g):
+        if j != member:
+            member = j
+            pz = table[j, pt.PZ]
+            if pz <= 0.0:
+                return False
+            inv = 1.0 / pz
+            tx = table[j, pt.PX] * inv
+            ty = table[j, pt.PY] * inv
+            tx_kicked = (table[j, pt.PX] + pt.charge(int(table[j, pt.PID])) * kick) * inv
+            x0, y0, z0 = table[j, pt.X], table[j, pt.Y], table[j, pt.Z]
+        if z0 < z_mag <= zc:
+            x = x0 + tx * (z_mag - z0) + tx_kicked * (zc - z_mag)
+        else:
+            x = x0 + tx * (zc - z0)
+        y = y0 + ty * (zc - z0)
+        xc = hole_slope * (zc - z_mag) if zc > z_mag else 0.0
+        r2 = (x - xc) ** 2 + y * y
+        if r2 < r_in2 or r2 > r_out2:
             return False
-    jm = alive_at(table, i, g.spectrometer_z_magnet)
-    p_true = math.sqrt(table[jm, pt.PX] ** 2 + table[jm, pt.PY] ** 2 + table[jm, pt.PZ] ** 2)
-    if p_true < g.spectrometer_p_min:
-        return False
+    p_true, _ = true_momentum_at_magnet(table, i, g)
+    return p_true >= g.spectrometer_p_min
+
+
+@jit
+def measure_track(state, table, i, g, trk):
+    """Spectrometer measurement of an accepted charged particle i; fills ``trk``.
+
+    Momentum from the particle crossing the magnet, slopes and position from the
+    one crossing the first chamber (a decay in flight inside the spectrometer
+    thus distorts the track as in the real fit), Gaussian resolution
+    σ(p)/p = a ⊕ b·p with a non-Gaussian tail, slope resolution a ⊕ b/p.
+    """
+    p_true, jm = true_momentum_at_magnet(table, i, g)
     j1 = alive_at(table, i, g.spectrometer_z_chambers_0)
     x1, y1 = _position(table, j1, g.spectrometer_z_chambers_0, g)
     sigma_p = math.sqrt(g.spectrometer_sigma_p_const**2 + (g.spectrometer_sigma_p_slope * p_true) ** 2)
     if uniform(state) < g.spectrometer_tail_fraction:
         sigma_p *= g.spectrometer_tail_scale
     sigma_a = math.sqrt(g.spectrometer_sigma_angle_const**2 + (g.spectrometer_sigma_angle_ms / p_true) ** 2)
-    g1, g2 = normal_pair(state)
-    g3, _ = normal_pair(state)
-    p_meas = p_true * (1.0 + sigma_p * g1)
-    tx = table[j1, pt.PX] / table[j1, pt.PZ] + sigma_a * g2
-    ty = table[j1, pt.PY] / table[j1, pt.PZ] + sigma_a * g3
+    p_meas = p_true * (1.0 + sigma_p * normal(state))
+    tx = table[j1, pt.PX] / table[j1, pt.PZ] + sigma_a * normal(state)
+    ty = table[j1, pt.PY] / table[j1, pt.PZ] + sigma_a * normal(state)
     pz = p_meas / math.sqrt(1.0 + tx * tx + ty * ty)
     trk[_T_Q] = pt.charge(int(table[i, pt.PID]))
     trk[_T_PX] = tx * pz
@@ -157,7 +209,6 @@ def reconstruct_track(state, table, i, g, trk):
     trk[_T_ROOT] = i
     trk[_T_PID] = table[jm, pt.PID]
     trk[_T_MUV3] = 0.0
-    return True
 
 
 @jit
@@ -170,13 +221,12 @@ def _lkr_impact(table, j, g):
 
 
 @jit
-def track_eop(state, table, trk, g):
-    """E/p of a reconstructed track from the LKr deposit of the particle reaching it."""
-    j = int(trk[_T_JLKR])
+def lkr_energy(state, table, i, g):
+    """Energy deposited in the LKr by the member of i's chain reaching it (0 outside)."""
+    j = alive_at(table, i, g.lkr_z)
     ok, _, _ = _lkr_impact(table, j, g)
     if not ok:
         return 0.0
-    p_meas = math.sqrt(trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2)
     p_true = math.sqrt(table[j, pt.PX] ** 2 + table[j, pt.PY] ** 2 + table[j, pt.PZ] ** 2)
     apid = abs(int(table[j, pt.PID]))
     if apid == 11:
@@ -193,7 +243,12 @@ def track_eop(state, table, trk, g):
             state, p_true, g.lkr_mip_energy, g.lkr_mip_width, g.lkr_pion_noninteracting,
             g.lkr_pion_shower_mean, g.lkr_pion_shower_sigma,
         )
-    return max(e, 0.0) / p_meas
+    return max(e, 0.0)
+
+
+@jit
+def _p(trk):
+    return math.sqrt(trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2)
 
 
 @jit
@@ -288,54 +343,72 @@ def _write_tracks(row, tracks, n_tracks):
 
 
 @jit
-def trigger_and_record(state, table, n_primary, g, tracks, row):
+def trigger_and_record(state, table, n_primary, g, tracks, accepted, row):
     """Reconstruct an event and apply the minimum-bias trigger; returns (stream, weight).
 
-    ``row`` is filled with the reconstructed quantities when the event is kept
-    (stream > 0).  Truth columns are filled by the caller.
+    Single-track events are classified by E/p, with the momentum at the magnet
+    standing in for the online estimate; events that are not positron-like are
+    downscaled *before* the offline measurement, as the trigger decides before
+    reconstruction.  Kept events get the full measurement and are written into
+    ``row`` (truth columns are filled by the caller).  ``tracks`` and ``accepted``
+    are per-block scratch arrays (no allocation per event).
     """
     n_tracks = 0
     for i in range(n_primary):
         if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
             continue
-        if n_tracks < _MAX_TRACKS and reconstruct_track(state, table, i, g, tracks[n_tracks]):
+        if in_acceptance(table, i, g):
+            if n_tracks == _MAX_TRACKS:
+                return 0, 0.0
+            accepted[n_tracks] = i
             n_tracks += 1
     if n_tracks == 1:
-        if tracks[0, _T_Q] <= 0:
+        i = accepted[0]
+        if pt.charge(int(table[i, pt.PID])) <= 0:
             return 0, 0.0
-        z_vtx, cda = beam_axis_vertex(tracks[0])
-        p = math.sqrt(tracks[0, _T_PX] ** 2 + tracks[0, _T_PY] ** 2 + tracks[0, _T_PZ] ** 2)
-        if not (g.trigger_z_min < z_vtx < g.trigger_z_max) or cda > g.trigger_cda_max or p > g.trigger_p_max:
-            return 0, 0.0
-        eop = track_eop(state, table, tracks[0], g)
-        if eop > g.trigger_eop_positron_like:
+        energy = lkr_energy(state, table, i, g)
+        p_online, _ = true_momentum_at_magnet(table, i, g)
+        if energy / p_online > g.trigger_eop_positron_like:
             stream, weight = STREAM_POSITRON, 1.0
         elif uniform(state) * g.trigger_downscale_control < 1.0:
             stream, weight = STREAM_CONTROL, g.trigger_downscale_control
         else:
             return 0, 0.0
+        measure_track(state, table, i, g, tracks[0])
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
+        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
+            # positron-like events with in-time photon activity (mostly K_e3) are
+            # kept downscaled: the signal selection vetoes them anyway
+            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+                return 0, 0.0
+            weight = g.trigger_downscale_vetoed
+        z_vtx, cda = beam_axis_vertex(tracks[0])
+        p = _p(tracks[0])
+        if not (g.trigger_z_min < z_vtx < g.trigger_z_max) or cda > g.trigger_cda_max or p > g.trigger_p_max:
+            return 0, 0.0
         tracks[0, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[0], g) else 0.0
         _write_tracks(row, tracks, 1)
-        row[C_TRK0 + 4] = eop
+        row[C_TRK0 + 4] = energy / p
     elif n_tracks == 3:
-        if tracks[0, _T_Q] + tracks[1, _T_Q] + tracks[2, _T_Q] != 1.0:
-            return 0, 0.0
-        if uniform(state) * g.trigger_downscale_three_track >= 1.0:
+        q = 0
+        for t in range(3):
+            q += pt.charge(int(table[accepted[t], pt.PID]))
+        if q != 1 or uniform(state) * g.trigger_downscale_three_track >= 1.0:
             return 0, 0.0
         stream, weight = STREAM_THREE_TRACK, g.trigger_downscale_three_track
         z_vtx, cda = 0.0, 0.0
         for t in range(3):
+            measure_track(state, table, accepted[t], g, tracks[t])
             zt, ct = beam_axis_vertex(tracks[t])
             z_vtx += zt / 3.0
             cda += ct / 3.0
-        for t in range(3):
             tracks[t, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[t], g) else 0.0
         _write_tracks(row, tracks, 3)
         for t in range(3):
-            row[C_TRK0 + 6 * t + 4] = track_eop(state, table, tracks[t], g)
+            row[C_TRK0 + 6 * t + 4] = lkr_energy(state, table, accepted[t], g) / _p(tracks[t])
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 3, g)
     else:
         return 0, 0.0
-    n_extra, lav, irc = vetoes(state, table, n_primary, tracks, n_tracks, g)
     row[C_STREAM] = stream
     row[C_WEIGHT] = weight
     row[C_NTRK] = n_tracks
@@ -351,12 +424,9 @@ def trigger_and_record(state, table, n_primary, g, tracks, row):
 @jit
 def sample_kaon(state, g):
     """Beam K+ at its decay point: (px, py, pz, E, x, y, z)."""
-    g1, g2 = normal_pair(state)
-    g3, g4 = normal_pair(state)
-    g5, _ = normal_pair(state)
-    p = g.beam_momentum + g.beam_momentum_spread * g1
-    ax = g.beam_divergence * g2
-    ay = g.beam_divergence * g3
+    p = g.beam_momentum + g.beam_momentum_spread * normal(state)
+    ax = g.beam_divergence * normal(state)
+    ay = g.beam_divergence * normal(state)
     # exponential decay law truncated to [z_start, z_end]; mean flight βγcτ = p/m_K · cτ_K
     length = p / M_K * CTAU_K
     span = g.beam_z_end - g.beam_z_start
@@ -364,20 +434,25 @@ def sample_kaon(state, g):
     z = g.beam_z_start - length * math.log(1.0 - u * (1.0 - math.exp(-span / length)))
     pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
     dz = z - g.beam_z_start
-    x = g.beam_spot_x * g4 + ax * dz
-    y = g.beam_spot_y * g5 + ay * dz
+    x = g.beam_spot_x * normal(state) + ax * dz
+    y = g.beam_spot_y * normal(state) + ay * dz
     return ax * pz, ay * pz, pz, math.sqrt(p * p + M_K * M_K), x, y, z
 
 
 
 
 @pjit
-def simulate_batch(key, first_block, n_blocks, n_total, codes, cumulative, masses, g, out, n_out, counters):
+def simulate_batch(
+    key, first_block, n_blocks, n_total, codes, cumulative, masses, forced, g, out, n_out, counters
+):
     """Simulate blocks ``first_block … first_block + n_blocks − 1`` of a sample.
 
     ``out[b]`` receives the rows written by block b (``n_out[b]`` of them);
     ``counters[b, m]`` = (decays generated, decays in the fiducial region) for
-    signal-mass index m.  Blocks run in parallel; each owns its random stream.
+    signal-mass index m.  ``forced`` > 0 turns on forced decays in flight for
+    Monte Carlo (:func:`analysis.decays.inflight.propagate`); written rows then
+    carry weight = trigger downscale × importance weight.  Blocks run in
+    parallel; each owns its random stream.
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -388,6 +463,7 @@ def simulate_batch(key, first_block, n_blocks, n_total, codes, cumulative, masse
         seed_block(state, key, block)
         table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
         tracks = np.zeros((_MAX_TRACKS, _T_N))
+        accepted = np.zeros(_MAX_TRACKS, np.int64)
         rows = out[b]
         k = 0
         for ev in range(start, stop):
@@ -402,11 +478,12 @@ def simulate_batch(key, first_block, n_blocks, n_total, codes, cumulative, masse
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
             n_primary = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, masses[m])
-            n = inflight.propagate(
-                state, table, n_primary, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick
+            n, mc_weight = inflight.propagate(
+                state, table, n_primary, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, forced
             )
-            stream, _ = trigger_and_record(state, table, n_primary, g, tracks, rows[k])
+            stream, _ = trigger_and_record(state, table, n_primary, g, tracks, accepted, rows[k])
             if n > 0 and stream > 0:
+                rows[k, C_WEIGHT] *= mc_weight
                 rows[k, C_EVENT] = ev
                 rows[k, C_TCH] = code
                 rows[k, C_TZ] = vz

@@ -19,7 +19,9 @@ def as_float(name, value, low=None, high=None, low_open=False, high_open=False):
     if np.any(bad):
         lo = "-inf" if low is None else f"{low:g}"
         hi = "inf" if high is None else f"{high:g}"
-        rng = f"{'(' if low_open or low is None else '['}{lo}, {hi}{')' if high_open or high is None else ']'}"
+        left = "(" if low_open or low is None else "["
+        right = ")" if high_open or high is None else "]"
+        rng = f"{left}{lo}, {hi}{right}"
         first = arr[bad].ravel()[0] if arr.ndim else arr
         raise ValueError(f"{name} must be finite and in {rng}, got {first!r}")
     return arr

@@ -49,7 +49,13 @@ from analysis._jit import pjit
 from analysis.stats import _inputs
 from analysis.stats._profile import KIND_GAUSS, KIND_POISSON, interval_kernel, statistic
 
-__all__ = ["chi2_level", "interval", "interval_poisson_bkg", "profile_statistic", "profile_statistic_poisson_bkg"]
+__all__ = [
+    "chi2_level",
+    "interval",
+    "interval_poisson_bkg",
+    "profile_statistic",
+    "profile_statistic_poisson_bkg",
+]
 
 
 def chi2_level(cl):
@@ -183,7 +189,9 @@ def interval_poisson_bkg(n_obs, n_control, tau, eff=1.0, eff_sigma=0.0, cl=0.9):
 def _run_statistic(kind, signal, n, p1, p2, eff, eff_sigma, scalar):
     shape, (s, n, p1, p2, eff, eff_sigma) = _inputs.broadcast(signal, n, p1, p2, eff, eff_sigma)
     if np.any(n < 1):
-        raise ValueError("n_obs must be >= 1 for the profile statistic (the n_obs = 0 likelihood has no maximum)")
+        raise ValueError(
+            "n_obs must be >= 1 for the profile statistic (the n_obs = 0 likelihood has no maximum)"
+        )
     out = np.empty(n.shape, np.float64)
     _statistic_batch(kind, s, n, p1, p2, eff, eff_sigma * eff_sigma, out)
     return float(out[0]) if scalar else out.reshape(shape)

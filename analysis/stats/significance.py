@@ -219,7 +219,16 @@ def _scan_toys_kernel(bin_expectation, lo, hi, z_table, key, n_toys, out):
             out[toy] = best
 
 
-def scan_toys(bin_expectation, windows_lo_idx, windows_hi_idx, bkg, bkg_sigma, n_toys, seed, method="integrated"):
+def scan_toys(
+    bin_expectation,
+    windows_lo_idx,
+    windows_hi_idx,
+    bkg,
+    bkg_sigma,
+    n_toys,
+    seed,
+    method="integrated",
+):
     """Largest local significance of each background-only pseudo-experiment of a scan.
 
     Every toy draws each bin of the background spectrum ``bin_expectation``
@@ -265,7 +274,8 @@ def scan_toys(bin_expectation, windows_lo_idx, windows_hi_idx, bkg, bkg_sigma, n
     hi = _inputs.as_count("windows_hi_idx", windows_hi_idx).ravel()
     if lo.shape != hi.shape or np.any(lo >= hi) or np.any(hi > expectation.size):
         raise ValueError(
-            f"windows must satisfy 0 <= windows_lo_idx < windows_hi_idx <= {expectation.size} (same length)"
+            "windows must satisfy 0 <= windows_lo_idx < windows_hi_idx <= "
+            f"{expectation.size} (same length)"
         )
     bkg = np.broadcast_to(_inputs.as_float("bkg", bkg, 0.0), lo.shape)
     sigma = np.broadcast_to(_inputs.as_float("bkg_sigma", bkg_sigma, 0.0), lo.shape)
@@ -276,7 +286,9 @@ def scan_toys(bin_expectation, windows_lo_idx, windows_hi_idx, bkg, bkg_sigma, n
     window_mean = cumulative[hi] - cumulative[lo]
     cap = int(np.max(window_mean + 12.0 * np.sqrt(window_mean) + 30.0))
     counts = np.arange(cap + 1)
-    z_table = np.ascontiguousarray(local_significance(counts[None, :], bkg[:, None], sigma[:, None], method))
+    z_table = np.ascontiguousarray(
+        local_significance(counts[None, :], bkg[:, None], sigma[:, None], method)
+    )
     key = _rng.sample_key(int(seed), "analysis.stats.significance.scan_toys")
     out = np.empty(int(n_toys), np.float64)
     _scan_toys_kernel(np.ascontiguousarray(expectation), lo, hi, z_table, key, int(n_toys), out)

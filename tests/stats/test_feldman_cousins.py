@@ -16,10 +16,32 @@ from scipy import stats
 from analysis.stats import feldman_cousins as fc
 
 # Table IV (90 % CL) and Table V (95 % CL), b = 0, n = 0..10
-TABLE_IV_B0 = [(0.00, 2.44), (0.11, 4.36), (0.53, 5.91), (1.10, 7.42), (1.47, 8.60), (1.84, 9.99), (2.21, 11.47),
-               (3.56, 12.53), (3.96, 13.99), (4.36, 15.30), (5.50, 16.50)]
-TABLE_V_B0 = [(0.00, 3.09), (0.05, 5.14), (0.36, 6.72), (0.82, 8.25), (1.37, 9.76), (1.84, 11.26), (2.21, 12.75),
-              (2.58, 13.81), (2.94, 15.29), (4.36, 16.77), (4.75, 17.82)]
+TABLE_IV_B0 = [
+    (0.00, 2.44),
+    (0.11, 4.36),
+    (0.53, 5.91),
+    (1.10, 7.42),
+    (1.47, 8.60),
+    (1.84, 9.99),
+    (2.21, 11.47),
+    (3.56, 12.53),
+    (3.96, 13.99),
+    (4.36, 15.30),
+    (5.50, 16.50),
+]
+TABLE_V_B0 = [
+    (0.00, 3.09),
+    (0.05, 5.14),
+    (0.36, 6.72),
+    (0.82, 8.25),
+    (1.37, 9.76),
+    (1.84, 11.26),
+    (2.21, 12.75),
+    (2.58, 13.81),
+    (2.94, 15.29),
+    (4.36, 16.77),
+    (4.75, 17.82),
+]
 # Table IV, n = 0, upper limits for b = 0, 0.5, ..., 2.0, 2.5, 3.0, 3.5, 4.0, 5.0 (monotone in b)
 TABLE_IV_N0_B = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0]
 TABLE_IV_N0_UL = [2.44, 1.94, 1.61, 1.33, 1.26, 1.18, 1.08, 1.06, 1.01, 0.98]
@@ -67,7 +89,9 @@ def test_acceptance_contains_cl():
         prob = stats.poisson.cdf(n2, mu + b) - stats.poisson.cdf(n1 - 1, mu + b)
         assert prob >= 0.9
         # minimality: dropping either end falls below CL
-        assert prob - stats.poisson.pmf(n1, mu + b) < 0.9 or prob - stats.poisson.pmf(n2, mu + b) < 0.9
+        assert (
+            prob - stats.poisson.pmf(n1, mu + b) < 0.9 or prob - stats.poisson.pmf(n2, mu + b) < 0.9
+        )
 
 
 def test_kernel_python_equals_compiled():

@@ -93,12 +93,18 @@ def test_statistic_at_limits_equals_threshold():
     lo, hi = rolke.interval(n, b, sb, e, se, 0.95)
     level = rolke.chi2_level(0.95)
     direct = (rolke.profile_statistic(0.0, n, b, sb, e, se) <= level) | (n - b > 0)
-    np.testing.assert_allclose(rolke.profile_statistic(hi[direct], n[direct], b[direct], sb[direct], e[direct],
-                                                       se[direct]), level, rtol=1e-7)
+    np.testing.assert_allclose(
+        rolke.profile_statistic(
+            hi[direct], n[direct], b[direct], sb[direct], e[direct], se[direct]
+        ),
+        level,
+        rtol=1e-7,
+    )
     pos = direct & (lo > 0)
     assert pos.sum() > 30
-    np.testing.assert_allclose(rolke.profile_statistic(lo[pos], n[pos], b[pos], sb[pos], e[pos], se[pos]), level,
-                               rtol=1e-7)
+    np.testing.assert_allclose(
+        rolke.profile_statistic(lo[pos], n[pos], b[pos], sb[pos], e[pos], se[pos]), level, rtol=1e-7
+    )
 
 
 @pytest.mark.parametrize("bkg_sigma", [0.0, 0.3, 2.0])
@@ -115,8 +121,12 @@ def test_limits_converge_to_known_background():
     for n in (0, 2, 7, 20):
         known = rolke.interval(n, 4.0)
         np.testing.assert_allclose(rolke.interval(n, 4.0, 1e-4), known, rtol=1e-5, atol=1e-6)
-        np.testing.assert_allclose(rolke.interval_poisson_bkg(n, 40000, 1e4), known, rtol=2e-3, atol=2e-3)
-        np.testing.assert_allclose(rolke.interval(n, 4.0, 0.0, 0.5, 1e-7), rolke.interval(n, 4.0, 0.0, 0.5), rtol=1e-5)
+        np.testing.assert_allclose(
+            rolke.interval_poisson_bkg(n, 40000, 1e4), known, rtol=2e-3, atol=2e-3
+        )
+        np.testing.assert_allclose(
+            rolke.interval(n, 4.0, 0.0, 0.5, 1e-7), rolke.interval(n, 4.0, 0.0, 0.5), rtol=1e-5
+        )
 
 
 def test_higher_cl_gives_wider_interval():
@@ -145,14 +155,18 @@ def _brute_statistic(s, n, kind, p1, p2, eff, eff_sigma):
 
     b0 = p1 if kind == KIND_GAUSS else p1 / p2
     best = min(
-        optimize.minimize(nll, [start, eff], method="Nelder-Mead",
-                          options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000}).fun
+        optimize.minimize(
+            nll,
+            [start, eff],
+            method="Nelder-Mead",
+            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000},
+        ).fun
         for start in (max(b0, 1e-3), max(n - eff * s, 1e-3), 1e-3)
     )
     mle = (n - b0) / eff
     b_hat = b0
     return 2.0 * (best - (n - n * np.log(eff * mle + b_hat) + 0.0)) - 2.0 * (
-        (0.0 if kind == KIND_GAUSS else p2 * b_hat - (p1 * np.log(p2 * b_hat) if p1 > 0 else 0.0))
+        0.0 if kind == KIND_GAUSS else p2 * b_hat - (p1 * np.log(p2 * b_hat) if p1 > 0 else 0.0)
     )
 
 

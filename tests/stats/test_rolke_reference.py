@@ -48,7 +48,12 @@ def _load(name):
 def gauss():
     table = _load("gauss")
     lower, upper = rolke.interval(
-        table["n_obs"].astype(np.int64), table["bkg"], table["bkg_sigma"], table["eff"], table["eff_sigma"], table["cl"]
+        table["n_obs"].astype(np.int64),
+        table["bkg"],
+        table["bkg_sigma"],
+        table["eff"],
+        table["eff_sigma"],
+        table["cl"],
     )
     return table, lower, upper
 
@@ -57,8 +62,12 @@ def gauss():
 def poisson():
     table = _load("poisson")
     lower, upper = rolke.interval_poisson_bkg(
-        table["n_obs"].astype(np.int64), table["n_control"].astype(np.int64), table["tau"], table["eff"],
-        table["eff_sigma"], table["cl"],
+        table["n_obs"].astype(np.int64),
+        table["n_control"].astype(np.int64),
+        table["tau"],
+        table["eff"],
+        table["eff_sigma"],
+        table["cl"],
     )
     return table, lower, upper
 
@@ -101,15 +110,23 @@ def _classify(table, lower, upper, kind):
         p1, p2 = float(table[names[1]][i]), float(table[names[2]][i])
         if kind == KIND_GAUSS:
             p2 = p2 * p2
-        eff, eff_sigma, cl = float(table["eff"][i]), float(table["eff_sigma"][i]), float(table["cl"][i])
+        eff, eff_sigma, cl = (
+            float(table["eff"][i]),
+            float(table["eff_sigma"][i]),
+            float(table["cl"][i]),
+        )
         if 0.0 < eff_sigma < 2e-3 * eff:
             defects["C"].append(i)
             continue
         if kind == KIND_POISSON and p1 == 0.0 and eff_sigma > 0.0:
             defects["D"].append(i)
             continue
-        emulated = [_emulate_trolke(n, kind, p1, p2, eff, eff_sigma, cl, cut) for cut in (0.01, 0.02, 0.05)]
-        if any(_close(lo, table["lower"][i]) and _close(hi, table["upper"][i]) for lo, hi in emulated):
+        emulated = [
+            _emulate_trolke(n, kind, p1, p2, eff, eff_sigma, cl, cut) for cut in (0.01, 0.02, 0.05)
+        ]
+        if any(
+            _close(lo, table["lower"][i]) and _close(hi, table["upper"][i]) for lo, hi in emulated
+        ):
             defects["A/B"].append(i)
         else:
             defects["unexplained"].append(i)
@@ -137,14 +154,19 @@ def test_agreement_with_trolke(which, gauss, poisson):
 
 
 def test_defect_c_small_eff_sigma_is_continuous(gauss, poisson):
-    for table, lower, upper, fn, col in ((*gauss, rolke.interval, "bkg"), (*poisson, rolke.interval_poisson_bkg, "n_control")):
+    for table, lower, upper, fn, col in (
+        (*gauss, rolke.interval, "bkg"),
+        (*poisson, rolke.interval_poisson_bkg, "n_control"),
+    ):
         names = table.dtype.names
         sel = (table["eff_sigma"] > 0) & (table["eff_sigma"] < 2e-3 * table["eff"])
         assert sel.any()
         args = [table[names[1]][sel], table[names[2]][sel]]
         if col == "n_control":
             args[0] = args[0].astype(np.int64)
-        lo0, hi0 = fn(table["n_obs"][sel].astype(np.int64), *args, table["eff"][sel], 0.0, table["cl"][sel])
+        lo0, hi0 = fn(
+            table["n_obs"][sel].astype(np.int64), *args, table["eff"][sel], 0.0, table["cl"][sel]
+        )
         np.testing.assert_allclose(lower[sel], lo0, rtol=5e-3, atol=5e-3)
         np.testing.assert_allclose(upper[sel], hi0, rtol=5e-3, atol=5e-3)
 
@@ -158,6 +180,13 @@ def test_defect_d_zero_control_count(poisson):
     assert np.all(table["lower"][sel] >= lower[sel] - 5e-3)
     # ours are where the (correctly maximised) profile statistic crosses the threshold
     for i in np.flatnonzero(sel & (lower > 0)):
-        t, _ = statistic(lower[i], float(table["n_obs"][i]), KIND_POISSON, 0.0, table["tau"][i], table["eff"][i],
-                         table["eff_sigma"][i] ** 2)
+        t, _ = statistic(
+            lower[i],
+            float(table["n_obs"][i]),
+            KIND_POISSON,
+            0.0,
+            table["tau"][i],
+            table["eff"][i],
+            table["eff_sigma"][i] ** 2,
+        )
         assert t == pytest.approx(rolke.chi2_level(table["cl"][i]), rel=1e-6)

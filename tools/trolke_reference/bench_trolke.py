@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
 import ROOT
 
 BATCH = 100_000
@@ -21,7 +20,8 @@ BATCH = 100_000
 ROOT.gInterpreter.Declare(
     r"""
 #include "TRolke.h"
-double trolke_batch(int model, int size, const int *n, const double *bkg, const int *y, double *upper) {
+double trolke_batch(int model, int size, const int *n, const double *bkg, const int *y,
+                    double *upper) {
    TRolke rolke(0.9);
    double sum = 0;
    for (int i = 0; i < size; ++i) {
@@ -54,8 +54,12 @@ def make_batch(seed=7, size=BATCH):
 def main():
     n, bkg, y = make_batch()
     upper = np.empty(BATCH)
-    for model, name in ((5, "gauss_bkg_known_eff"), (3, "gauss_bkg_gauss_eff"), (4, "poisson_bkg_known_eff"),
-                        (2, "poisson_bkg_gauss_eff")):
+    for model, name in (
+        (5, "gauss_bkg_known_eff"),
+        (3, "gauss_bkg_gauss_eff"),
+        (4, "poisson_bkg_known_eff"),
+        (2, "poisson_bkg_gauss_eff"),
+    ):
         ROOT.trolke_batch(model, 1000, n, bkg, y, upper)
         best = np.inf
         for _ in range(3):

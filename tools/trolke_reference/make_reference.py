@@ -37,7 +37,6 @@ import pathlib
 import sys
 
 import numpy as np
-
 import ROOT  # noqa: E402  (PyROOT, only in the reference-generation venv)
 
 OUT = pathlib.Path(__file__).resolve().parents[2] / "tests" / "data" / "stats"
@@ -63,7 +62,12 @@ def _eff(rng, size):
 
 def gauss_rows(rng):
     n = _counts(rng, N_GAUSS, 50)
-    bkg = np.round(np.where(rng.random(N_GAUSS) < 0.5, rng.uniform(0, 5, N_GAUSS), rng.uniform(0, 40, N_GAUSS)), 3)
+    bkg = np.round(
+        np.where(
+            rng.random(N_GAUSS) < 0.5, rng.uniform(0, 5, N_GAUSS), rng.uniform(0, 40, N_GAUSS)
+        ),
+        3,
+    )
     bkg[rng.random(N_GAUSS) < 0.03] = 0.0
     sig = np.round(np.exp(rng.uniform(np.log(0.05), np.log(5.0), N_GAUSS)), 3)
     sig[rng.random(N_GAUSS) < 0.12] = 0.0
@@ -72,7 +76,9 @@ def gauss_rows(rng):
     rows = [(1, 1.16, 0.87, 1.0, 0.0, 0.9)]
     rows += [(k, 1.16, 0.87, 1.0, 0.0, c) for k in range(0, 11) for c in (0.9, 0.95)]
     rows += [(k, 3.0, 0.0, 1.0, 0.0, 0.9) for k in range(0, 11)]
-    rows += list(zip(n.tolist(), bkg.tolist(), sig.tolist(), eff.tolist(), eff_sig.tolist(), cl.tolist()))
+    rows += list(
+        zip(n.tolist(), bkg.tolist(), sig.tolist(), eff.tolist(), eff_sig.tolist(), cl.tolist())
+    )
     return rows
 
 
@@ -83,7 +89,9 @@ def poisson_rows(rng):
     eff, eff_sig = _eff(rng, N_POISSON)
     cl = np.where(rng.random(N_POISSON) < 0.5, 0.9, 0.95)
     rows = [(k, 3, 2.0, 1.0, 0.0, 0.9) for k in range(0, 11)]
-    rows += list(zip(n.tolist(), y.tolist(), tau.tolist(), eff.tolist(), eff_sig.tolist(), cl.tolist()))
+    rows += list(
+        zip(n.tolist(), y.tolist(), tau.tolist(), eff.tolist(), eff_sig.tolist(), cl.tolist())
+    )
     return rows
 
 
@@ -124,8 +132,18 @@ def main():
     rng = np.random.default_rng(SEED)
     OUT.mkdir(parents=True, exist_ok=True)
     print("ROOT", ROOT.gROOT.GetVersion(), file=sys.stderr)
-    run(gauss_rows(rng), trolke_gauss, ["n_obs", "bkg", "bkg_sigma", "eff", "eff_sigma", "cl"], OUT / "trolke_gauss.csv")
-    run(poisson_rows(rng), trolke_poisson, ["n_obs", "n_control", "tau", "eff", "eff_sigma", "cl"], OUT / "trolke_poisson.csv")
+    run(
+        gauss_rows(rng),
+        trolke_gauss,
+        ["n_obs", "bkg", "bkg_sigma", "eff", "eff_sigma", "cl"],
+        OUT / "trolke_gauss.csv",
+    )
+    run(
+        poisson_rows(rng),
+        trolke_poisson,
+        ["n_obs", "n_control", "tau", "eff", "eff_sigma", "cl"],
+        OUT / "trolke_poisson.csv",
+    )
 
 
 if __name__ == "__main__":

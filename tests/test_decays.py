@@ -1,0 +1,825 @@
+"""K+ decay generators, π0 decays and π/μ decays in flight.
+
+Every channel of :mod:`analysis.decays.dispatch` must conserve four-momentum,
+put every particle on its mass shell and reproduce the parent mass; the
+matrix elements must shape the Dalitz plots as the published parameters say.
+Expectations of distributions are computed here by numerical integration over
+the Dalitz plot with formulas written out independently of the package, and
+sampled averages are compared with them within 5 standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+from analysis import constants as C
+from analysis import particles as pt
+from analysis import rng
+from analysis._jit import jit
+from analysis.constants import M_E, M_K, M_MU, M_PI, M_PI0
+from analysis.decays import BACKGROUND_CHANNELS, CHANNELS, dispatch, inflight, k3pi, kl3, phase_space, pi0
+from analysis.kinematics import boost, two_body_momentum
+
+KAON_P = (0.0075, -0.004, 75.0)  # a beam kaon with a divergence-sized angle
+M_HNL = 0.3
+MASS = {
+    pt.POSITRON: M_E, pt.ELECTRON: M_E, pt.MUON_PLUS: M_MU, pt.MUON_MINUS: M_MU,
+    pt.NEUTRINO: 0.0, pt.PHOTON: 0.0, pt.PI_PLUS: M_PI, pt.PI_MINUS: M_PI, pt.HNL: M_HNL,
+}
+CHARGE = {pt.POSITRON: 1, pt.MUON_PLUS: 1, pt.PI_PLUS: 1, pt.ELECTRON: -1, pt.MUON_MINUS: -1, pt.PI_MINUS: -1}
+FOUR = [pt.PX, pt.PY, pt.PZ, pt.E]
+
+
+def _key(name):
+    return rng.sample_key(2024, f"test/decays/{name}")
+
+
+# ----------------------------------------------------------------- compiled drivers
+
+
+@jit
+def _decay_many(key, code, n, px, py, pz, m_hnl):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    tables = np.zeros((n, pt.MAX_PARTICLES, pt.N_COLUMNS))
+    counts = np.zeros(n, np.int64)
+    e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
+    for i in range(n):
+        counts[i] = dispatch.generate(code, state, tables[i], px, py, pz, e, 0.01, -0.02, 120.0, m_hnl)
+    return tables, counts
+
+
+@jit
+def _k3pi_dalitz(key, n, neutral, matrix_element):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty((n, 2))
+    if neutral:
+        ma, mc, g, h, k, w = M_PI0, M_PI, C.K3PI0_G, C.K3PI0_H, C.K3PI0_K, k3pi.W_MAX_3PI0
+    else:
+        ma, mc, g, h, k, w = M_PI, M_PI, C.K3PI_G, C.K3PI_H, C.K3PI_K, k3pi.W_MAX_3PI
+    for i in range(n):
+        if matrix_element:
+            a, b = k3pi.sample_dalitz(state, ma, ma, mc, g, h, k, w)
+        else:
+            a, b = phase_space.sample_point(state, M_K, ma, ma, mc)
+        out[i, 0] = a
+        out[i, 1] = b
+    return out
+
+
+@jit
+def _kl3_dalitz(key, n, m_lepton, rho_max):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty((n, 2))
+    for i in range(n):
+        a, b = kl3.sample_dalitz(state, m_lepton, rho_max)
+        out[i, 0] = a
+        out[i, 1] = b
+    return out
+
+
+@jit
+def _kl3_density(m_lepton, points):
+    out = np.empty(points.shape[0])
+    for i in range(points.shape[0]):
+        out[i] = kl3.density(m_lepton, points[i, 0], points[i, 1])
+    return out
+
+
+@jit
+def _pi0_at_rest(key, n, capacity):
+    """Decay n π0 at rest; returns the particle counts and the first ``capacity`` Dalitz decays."""
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+    counts = np.empty(n, np.int64)
+    dalitz = np.zeros((capacity, 3, 5))
+    k = 0
+    for i in range(n):
+        counts[i] = pi0.generate(state, table, 0, 0.0, 0.0, 0.0, M_PI0, 0.0, 0.0, 0.0)
+        if counts[i] == 3 and k < capacity:
+            for r in range(3):
+                dalitz[k, r, 0] = table[r, pt.PX]
+                dalitz[k, r, 1] = table[r, pt.PY]
+                dalitz[k, r, 2] = table[r, pt.PZ]
+                dalitz[k, r, 3] = table[r, pt.E]
+                dalitz[k, r, 4] = table[r, pt.PID]
+            k += 1
+    return counts, dalitz[:k]
+
+
+@jit
+def _dalitz_x(key, n):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = pi0.sample_dalitz_x(state)
+    return out
+
+
+@jit
+def _michel(key, n):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = inflight.michel_x(state)
+    return out
+
+
+@jit
+def _fly(key, n, pid, mass, p, z_end, forced):
+    """Send n particles from the origin along +z through ``propagate`` (no magnet).
+
+    Returns per particle: decay z of the mother, the first daughter's
+    (px, py, pz, E, x, y, z, pid) (NaN when it did not decay) and the event weight.
+    """
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+    out = np.full((n, 10), np.nan)
+    e = math.sqrt(p * p + mass * mass)
+    for i in range(n):
+        nn = pt.add(table, 0, 0.0, 0.0, p, e, 0.0, 0.0, 0.0, pid, True)
+        nn, w = inflight.propagate(state, table, nn, z_end, 1e9, 0.0, forced)
+        out[i, 9] = w
+        if nn > 1:
+            out[i, 0] = table[0, pt.DECAY_Z]
+            for c in range(8):
+                out[i, 1 + c] = table[1, c]
+    return out
+
+
+@jit
+def _choose_many(key, n, codes, cumulative):
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        out[i] = dispatch.choose(state, codes, cumulative)
+    return out
+
+
+# ----------------------------------------------------------------- independent physics formulas
+
+
+def _minkowski_m2(p):
+    """E² − |p|² of (..., 4) arrays ordered (px, py, pz, E)."""
+    return p[..., 3] ** 2 - (p[..., :3] ** 2).sum(axis=-1)
+
+
+def _m2_bc_limits(m, ma, mb, mc, m2_ab):
+    """PDG Review "Kinematics" eq. (49.23), written out again here."""
+    m_ab = np.sqrt(m2_ab)
+    e2 = (m2_ab - ma**2 + mb**2) / (2 * m_ab)
+    e3 = (m**2 - m2_ab - mc**2) / (2 * m_ab)
+    p2 = np.sqrt(np.clip(e2**2 - mb**2, 0, None))
+    p3 = np.sqrt(np.clip(e3**2 - mc**2, 0, None))
+    return (e2 + e3) ** 2 - (p2 + p3) ** 2, (e2 + e3) ** 2 - (p2 - p3) ** 2
+
+
+def _dalitz_integral(func, m, ma, mb, mc, n_outer=1500, n_inner=40):
+    """∫∫ func(m²_ab, m²_bc) over the Dalitz plot (Gauss–Legendre; flat phase-space measure).
+
+    The outer variable is mapped as m²_ab = lo + (hi − lo)(1 − cos θ)/2, which removes the
+    square-root behaviour of the plot's width at both ends.
+    """
+    lo_ab, hi_ab = (ma + mb) ** 2, (m - mc) ** 2
+    x, w = np.polynomial.legendre.leggauss(n_outer)
+    theta = (x + 1) * np.pi / 2
+    s = lo_ab + (hi_ab - lo_ab) * (1 - np.cos(theta)) / 2
+    ds = (hi_ab - lo_ab) * np.sin(theta) / 2 * w * np.pi / 2
+    lo, hi = _m2_bc_limits(m, ma, mb, mc, s)
+    y, wy = np.polynomial.legendre.leggauss(n_inner)
+    t = lo[:, None] + (hi - lo)[:, None] * (y + 1) / 2
+    dt = (hi - lo)[:, None] * wy / 2
+    return float(np.sum(func(s[:, None], t) * dt * ds[:, None]))
+
+
+def _k3pi_uv(m2_ab, m2_bc, ma, mc):
+    total = M_K**2 + 2 * ma**2 + mc**2
+    s3, s1 = m2_ab, m2_bc
+    s2 = total - s1 - s3
+    return (s3 - total / 3) / M_PI**2, (s1 - s2) / M_PI**2
+
+
+def _kl3_density_reference(m_l, m2_pil, t, form_factors=True):
+    """PDG "Form factors for K_l3 decays": f+²[A + Bξ + Cξ²], energies in the kaon frame."""
+    e_pi = (M_K**2 + M_PI0**2 - t) / (2 * M_K)
+    e_nu = (M_K**2 - m2_pil) / (2 * M_K)
+    e_l = M_K - e_pi - e_nu
+    ep = (M_K**2 + M_PI0**2 - m_l**2) / (2 * M_K) - e_pi
+    if form_factors:
+        x = t / M_PI**2
+        f_plus = 1 + C.KL3_LAMBDA_P1 * x + 0.5 * C.KL3_LAMBDA_P2 * x**2
+        f_zero = 1 + C.KL3_LAMBDA_0 * x
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xi = np.where(t > 0, (f_zero - f_plus) * (M_K**2 - M_PI0**2) / (t * f_plus), 0.0)
+    else:
+        f_plus, xi = 1.0, 0.0
+    a = M_K * (2 * e_l * e_nu - M_K * ep) + m_l**2 * (ep / 4 - e_nu)
+    b = m_l**2 * (e_nu - ep / 2)
+    c = m_l**2 * ep / 4
+    return f_plus**2 * (a + b * xi + c * xi**2)
+
+
+def _kroll_wada(x):
+    r = (M_E / M_PI0) ** 2
+    return (1 - x) ** 3 / x * (1 + 2 * r / x) * np.sqrt(1 - 4 * r / x) * (1 + C.PI0_TFF_SLOPE * x) ** 2
+
+
+def _split_pi0(rows):
+    """Split π0 decay products (γγ or e+e−γ, in generator order) into per-π0 row groups."""
+    groups, i = [], 0
+    while i < len(rows):
+        size = 3 if int(rows[i, pt.PID]) == pt.POSITRON else 2
+        groups.append(rows[i : i + size])
+        i += size
+    return groups
+
+
+# ----------------------------------------------------------------- all channels
+
+
+ALL = list(CHANNELS)
+THREE_BODY = ["k3pi", "k3pi0", "ke3", "kmu3"]
+all_channels_in_flight = pytest.mark.parametrize("flight_sample", ALL, indirect=True)
+
+
+@pytest.fixture(scope="module")
+def flight_sample(request):
+    """2e4 decays of a 75 GeV/c K+ per channel (m_N = 300 MeV for the signals)."""
+    code = CHANNELS[request.param].code
+    tables, counts = _decay_many(_key(request.param), code, 20_000, *KAON_P, M_HNL)
+    return request.param, tables, counts
+
+
+@pytest.fixture(scope="module")
+def rest_sample(request):
+    """2e4 decays of a K+ at rest per channel."""
+    code = CHANNELS[request.param].code
+    tables, counts = _decay_many(_key("rest/" + request.param), code, 20_000, 0.0, 0.0, 0.0, M_HNL)
+    return request.param, tables, counts
+
+
+def _kaon():
+    p = np.array(KAON_P)
+    return np.append(p, math.sqrt(p @ p + M_K**2))
+
+
+@all_channels_in_flight
+def test_four_momentum_is_conserved(flight_sample):
+    name, tables, counts = flight_sample
+    k = _kaon()
+    mask = np.arange(pt.MAX_PARTICLES)[None, :] < counts[:, None]
+    total = (tables[:, :, FOUR] * mask[:, :, None]).sum(axis=1)
+    np.testing.assert_allclose(total, np.broadcast_to(k, total.shape), rtol=0, atol=1e-9 * k[3])
+    # rows beyond the returned count are untouched
+    assert np.all(tables[~mask] == 0.0)
+
+
+@all_channels_in_flight
+def test_daughters_reproduce_the_kaon_mass(flight_sample):
+    name, tables, counts = flight_sample
+    mask = np.arange(pt.MAX_PARTICLES)[None, :] < counts[:, None]
+    total = (tables[:, :, FOUR] * mask[:, :, None]).sum(axis=1)
+    m = np.sqrt(_minkowski_m2(total))
+    np.testing.assert_allclose(m, M_K, rtol=1e-9)
+
+
+@all_channels_in_flight
+def test_every_particle_is_on_its_mass_shell(flight_sample):
+    name, tables, counts = flight_sample
+    rows = np.concatenate([t[:c] for t, c in zip(tables, counts)])
+    pids = rows[:, pt.PID].astype(int)
+    assert set(pids) <= set(MASS), set(pids) - set(MASS)
+    mass = np.array([MASS[p] for p in pids])
+    m2 = _minkowski_m2(rows[:, FOUR])
+    # E² − p² at E ~ 75 GeV: rounding of order 1e-16 E²
+    np.testing.assert_allclose(m2, mass**2, rtol=0, atol=1e-12 * rows[:, pt.E].max() ** 2)
+    assert np.all(rows[:, pt.E] > 0)
+
+
+@all_channels_in_flight
+def test_charge_content_and_visibility(flight_sample):
+    name, tables, counts = flight_sample
+    invisible = {pt.NEUTRINO, pt.HNL}
+    for t, c in zip(tables[:2000], counts[:2000]):
+        pids = t[:c, pt.PID].astype(int)
+        assert sum(CHARGE.get(p, 0) for p in pids) == 1
+        np.testing.assert_array_equal(t[:c, pt.VISIBLE], [0.0 if p in invisible else 1.0 for p in pids])
+        np.testing.assert_array_equal(t[:c, pt.X:pt.Z + 1], np.broadcast_to([0.01, -0.02, 120.0], (c, 3)))
+        assert np.all(np.isinf(t[:c, pt.DECAY_Z])) and np.all(t[:c, pt.CHILD] == -1)
+
+
+EXPECTED_FIRST = {
+    "kmu2": [pt.MUON_PLUS, pt.NEUTRINO], "ke2": [pt.POSITRON, pt.NEUTRINO],
+    "hnl_e": [pt.POSITRON, pt.HNL], "hnl_mu": [pt.MUON_PLUS, pt.HNL],
+    "k2pi": [pt.PI_PLUS], "k3pi": [pt.PI_PLUS, pt.PI_PLUS, pt.PI_MINUS],
+    "ke3": [pt.POSITRON, pt.NEUTRINO], "kmu3": [pt.MUON_PLUS, pt.NEUTRINO], "k3pi0": [pt.PI_PLUS],
+}
+N_PI0 = {"k2pi": 1, "ke3": 1, "kmu3": 1, "k3pi0": 2}
+
+
+@pytest.mark.parametrize("rest_sample", ALL, indirect=True)
+def test_final_state_content(rest_sample):
+    name, tables, counts = rest_sample
+    first = EXPECTED_FIRST[name]
+    for t, c in zip(tables[:3000], counts[:3000]):
+        pids = t[:c, pt.PID].astype(int)
+        assert list(pids[: len(first)]) == first
+        groups = _split_pi0(t[len(first) : c])
+        assert len(groups) == N_PI0.get(name, 0)
+        for grp in groups:
+            kinds = sorted(grp[:, pt.PID].astype(int))
+            assert kinds in ([pt.PHOTON, pt.PHOTON], sorted([pt.POSITRON, pt.ELECTRON, pt.PHOTON]))
+            # every π0 is rebuilt from its decay products
+            assert math.sqrt(_minkowski_m2(grp[:, FOUR].sum(axis=0))) == pytest.approx(M_PI0, rel=1e-9)
+
+
+@pytest.mark.parametrize("rest_sample", ALL, indirect=True)
+def test_rest_frame_decays_are_isotropic(rest_sample):
+    name, tables, _ = rest_sample
+    u = tables[:, 0, :3] / np.linalg.norm(tables[:, 0, :3], axis=1, keepdims=True)
+    n = len(u)
+    # spin-0 parent: the first daughter has <cos θ> = 0 along every axis (Var = 1/3)
+    assert np.all(np.abs(u.mean(axis=0)) < 5 * math.sqrt(1 / 3 / n))
+
+
+# ----------------------------------------------------------------- two-body channels
+
+
+@pytest.mark.parametrize(
+    ("name", "m_lepton", "m_neutral"),
+    [("kmu2", M_MU, 0.0), ("ke2", M_E, 0.0), ("hnl_e", M_E, M_HNL), ("hnl_mu", M_MU, M_HNL)],
+)
+def test_lepton_energy_in_kaon_frame_is_the_two_body_value(name, m_lepton, m_neutral):
+    tables, counts = _decay_many(_key("2body/" + name), CHANNELS[name].code, 2000, *KAON_P, M_HNL)
+    assert np.all(counts == 2)
+    k = _kaon()
+    b = -k[:3] / k[3]
+    lep = np.array([boost(*row[0, FOUR], *b) for row in tables])
+    e_star = (M_K**2 + m_lepton**2 - m_neutral**2) / (2 * M_K)
+    np.testing.assert_allclose(lep[:, 3], e_star, rtol=1e-9)
+    np.testing.assert_allclose(
+        np.linalg.norm(lep[:, :3], axis=1), two_body_momentum(M_K, m_lepton, m_neutral), rtol=1e-8
+    )
+
+
+@pytest.mark.parametrize("m_n", [0.17, 0.3, 0.448])
+def test_hnl_mass_is_the_requested_one(m_n):
+    tables, _ = _decay_many(_key("hnlmass"), CHANNELS["hnl_e"].code, 500, *KAON_P, m_n)
+    assert np.all(tables[:, 1, pt.PID] == pt.HNL)
+    np.testing.assert_allclose(np.sqrt(_minkowski_m2(tables[:, 1, FOUR])), m_n, rtol=1e-9)
+
+
+# ----------------------------------------------------------------- Dalitz plots: boundaries
+
+
+@pytest.mark.parametrize("rest_sample", THREE_BODY, indirect=True)
+def test_three_body_points_lie_inside_the_dalitz_plot(rest_sample):
+    name, tables, counts = rest_sample
+    a_list, b_list, c_list = [], [], []
+    for t, c in zip(tables, counts):
+        if name == "k3pi":
+            a, b, cc = t[0, FOUR], t[1, FOUR], t[2, FOUR]
+        elif name == "k3pi0":
+            g1, g2 = _split_pi0(t[1:c])
+            a, b, cc = g1[:, FOUR].sum(axis=0), g2[:, FOUR].sum(axis=0), t[0, FOUR]
+        else:  # K_l3: a = π0, b = ℓ+, c = ν
+            a, b, cc = t[2:c, FOUR].sum(axis=0), t[0, FOUR], t[1, FOUR]
+        a_list.append(a)
+        b_list.append(b)
+        c_list.append(cc)
+    a, b, cc = np.array(a_list), np.array(b_list), np.array(c_list)
+    m2_ab, m2_bc = _minkowski_m2(a + b), _minkowski_m2(b + cc)
+    masses = {
+        "k3pi": (M_PI, M_PI, M_PI), "k3pi0": (M_PI0, M_PI0, M_PI),
+        "ke3": (M_PI0, M_E, 0.0), "kmu3": (M_PI0, M_MU, 0.0),
+    }[name]
+    inside = np.array([phase_space.inside(M_K, *masses, x, y) for x, y in zip(m2_ab, m2_bc)])
+    assert inside.all(), f"{(~inside).sum()} points outside"
+    # and independently of phase_space.inside, with a rounding margin
+    lo, hi = _m2_bc_limits(M_K, *masses, m2_ab)
+    eps = 1e-12
+    assert np.all((m2_bc > lo - eps) & (m2_bc < hi + eps))
+    # the points fill the plot: they come close to both ends of the m²_ab range (K_l3 densities
+    # vanish at E_ν → 0, the upper end, hence the looser margin there)
+    span = (M_K - masses[2]) ** 2 - (masses[0] + masses[1]) ** 2
+    assert m2_ab.min() - (masses[0] + masses[1]) ** 2 < 0.02 * span
+    assert (M_K - masses[2]) ** 2 - m2_ab.max() < 0.05 * span
+
+
+def test_phase_space_limits_match_the_pdg_formula():
+    for masses in [(M_PI, M_PI, M_PI), (M_PI0, M_MU, 0.0), (M_PI0, M_E, 0.0)]:
+        s = np.linspace((masses[0] + masses[1]) ** 2 * 1.0001, (M_K - masses[2]) ** 2 * 0.9999, 50)
+        got = np.array([phase_space.m2_bc_limits(M_K, *masses, x) for x in s])
+        lo, hi = _m2_bc_limits(M_K, *masses, s)
+        np.testing.assert_allclose(got[:, 0], lo, rtol=1e-12)
+        np.testing.assert_allclose(got[:, 1], hi, rtol=1e-12)
+        assert not phase_space.inside(M_K, *masses, s[10], hi[10] * 1.001)
+        assert phase_space.inside(M_K, *masses, s[10], 0.5 * (lo[10] + hi[10]))
+
+
+def test_uniform_phase_space_density():
+    """Pure phase space is flat in (m²_ab, m²_bc): the m²_ab density ∝ width of the plot."""
+    n = 100_000
+    pts = _k3pi_dalitz(_key("ps"), n, False, False)
+    edges = np.linspace(4 * M_PI**2, (M_K - M_PI) ** 2, 11)
+
+    def width(s):
+        lo, hi = _m2_bc_limits(M_K, M_PI, M_PI, M_PI, s)
+        return hi - lo
+
+    area = integrate.quad(width, edges[0], edges[-1], limit=200)[0]
+    expected = np.array([integrate.quad(width, lo, hi)[0] for lo, hi in zip(edges[:-1], edges[1:])]) / area * n
+    observed, _ = np.histogram(pts[:, 0], edges)
+    chi2 = np.sum((observed - expected) ** 2 / expected)
+    assert stats.chi2.sf(chi2, len(expected) - 1) > 1e-4
+
+
+# ----------------------------------------------------------------- K3π Dalitz slopes
+
+
+def _k3pi_expectations(neutral, g=None):
+    ma = M_PI0 if neutral else M_PI
+    gg, h, k = (C.K3PI0_G, C.K3PI0_H, C.K3PI0_K) if neutral else (C.K3PI_G, C.K3PI_H, C.K3PI_K)
+    if g is not None:
+        gg = g
+
+    def weight(a, b):
+        u, v = _k3pi_uv(a, b, ma, M_PI)
+        return 1 + gg * u + h * u * u + k * v * v
+
+    norm = _dalitz_integral(weight, M_K, ma, ma, M_PI)
+    mean_u = _dalitz_integral(lambda a, b: weight(a, b) * _k3pi_uv(a, b, ma, M_PI)[0], M_K, ma, ma, M_PI)
+    mean_u2 = _dalitz_integral(lambda a, b: weight(a, b) * _k3pi_uv(a, b, ma, M_PI)[0] ** 2, M_K, ma, ma, M_PI)
+    return mean_u / norm, mean_u2 / norm - (mean_u / norm) ** 2
+
+
+@pytest.mark.parametrize(
+    ("neutral", "g"), [(False, C.K3PI_G), (True, C.K3PI0_G)], ids=["pi+pi+pi-", "pi+pi0pi0"]
+)
+def test_k3pi_dalitz_slope_g(neutral, g):
+    """<u> of the matrix-element sample equals ∫u|M|²dΦ/∫|M|²dΦ; a g off by 0.02 would fail."""
+    assert g == (-0.21134 if not neutral else 0.626)
+    n = 200_000
+    pts = _k3pi_dalitz(_key(f"k3pi/{neutral}"), n, neutral, True)
+    ma = M_PI0 if neutral else M_PI
+    u, _ = _k3pi_uv(pts[:, 0], pts[:, 1], ma, M_PI)
+    mean_u, var_u = _k3pi_expectations(neutral)
+    tol = 5 * math.sqrt(var_u / n)
+    assert abs(u.mean() - mean_u) < tol
+    # the test resolves the slope: pure phase space, and a g shifted by 0.02, are excluded
+    mean_flat, _ = _k3pi_expectations(neutral, g=0.0)
+    mean_shifted, _ = _k3pi_expectations(neutral, g=g + 0.02)
+    assert abs(mean_flat - mean_u) > 5 * tol
+    assert abs(mean_shifted - mean_u) > tol
+    # and the sign: g < 0 moves <u> below its phase-space value, g > 0 above
+    assert np.sign(u.mean() - mean_flat) == np.sign(g)
+
+
+def test_k3pi_u_projection_ratio_to_phase_space_has_slope_g():
+    """Fit the ratio of the u projections (matrix element / phase space) with 1 + g u + h u²."""
+    n = 200_000
+    me = _k3pi_dalitz(_key("k3pi/me"), n, False, True)
+    ps = _k3pi_dalitz(_key("k3pi/ps"), n, False, False)
+    u_me, _ = _k3pi_uv(me[:, 0], me[:, 1], M_PI, M_PI)
+    u_ps, _ = _k3pi_uv(ps[:, 0], ps[:, 1], M_PI, M_PI)
+    edges = np.linspace(-1.1, 1.2, 24)
+    h_me, _ = np.histogram(u_me, edges)
+    h_ps, _ = np.histogram(u_ps, edges)
+    ok = (h_me > 100) & (h_ps > 100)
+    centre = 0.5 * (edges[1:] + edges[:-1])[ok]
+    ratio = h_me[ok] / h_ps[ok]
+    err = ratio * np.sqrt(1 / h_me[ok] + 1 / h_ps[ok])
+    # weighted least squares for a (1 + g u + h u²) with h free; the kv² term averages into a
+    design = np.vstack([np.ones_like(centre), centre, centre**2]).T / err[:, None]
+    coef, *_ = np.linalg.lstsq(design, ratio / err, rcond=None)
+    cov = np.linalg.inv(design.T @ design)
+    g_fit = coef[1] / coef[0]
+    g_err = math.sqrt(cov[1, 1]) / coef[0]
+    assert abs(g_fit - C.K3PI_G) < 5 * g_err
+    assert g_err < 0.02
+
+
+@pytest.mark.parametrize("rest_sample", ["k3pi"], indirect=True)
+def test_k3pi_full_chain_reproduces_the_odd_pion_slope(rest_sample):
+    """The generated π− is the odd pion: <u> from the four-vectors matches the expectation."""
+    name, tables, _ = rest_sample
+    k = np.array([0.0, 0.0, 0.0, M_K])
+    s3 = _minkowski_m2(k - tables[:, 2, FOUR])
+    u = (s3 - (M_K**2 + 3 * M_PI**2) / 3) / M_PI**2
+    mean_u, var_u = _k3pi_expectations(False)
+    assert abs(u.mean() - mean_u) < 5 * math.sqrt(var_u / len(u))
+    # with the odd pion swapped for a like-sign one the mean would move by g·Var(u)/2 or more
+    s3_wrong = _minkowski_m2(k - tables[:, 0, FOUR])
+    u_wrong = (s3_wrong - (M_K**2 + 3 * M_PI**2) / 3) / M_PI**2
+    assert abs(u_wrong.mean() - mean_u) > 5 * math.sqrt(var_u / len(u))
+
+
+def test_k3pi_accept_reject_bound_covers_the_matrix_element():
+    for neutral, w_max in [(False, k3pi.W_MAX_3PI), (True, k3pi.W_MAX_3PI0)]:
+        ma = M_PI0 if neutral else M_PI
+        g, h, k = (C.K3PI0_G, C.K3PI0_H, C.K3PI0_K) if neutral else (C.K3PI_G, C.K3PI_H, C.K3PI_K)
+        s = np.linspace((2 * ma) ** 2, (M_K - M_PI) ** 2, 3001)
+        lo, hi = _m2_bc_limits(M_K, ma, ma, M_PI, s)
+        t = lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, 301)[None, :]
+        u, v = _k3pi_uv(s[:, None], t, ma, M_PI)
+        w = 1 + g * u + h * u * u + k * v * v
+        assert w.min() > 0
+        assert w.max() <= w_max
+
+
+# ----------------------------------------------------------------- K_l3
+
+
+@pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
+def test_kl3_density_matches_the_pdg_formula(m_lepton):
+    g = np.random.default_rng(5)
+    a = g.uniform((M_PI0 + m_lepton) ** 2, M_K**2, 4000)
+    lo, hi = _m2_bc_limits(M_K, M_PI0, m_lepton, 0.0, a)
+    b = lo + (hi - lo) * g.uniform(0, 1, a.size)
+    got = _kl3_density(m_lepton, np.column_stack([a, b]))
+    ref = _kl3_density_reference(m_lepton, a, b)
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
+    assert got.min() >= -1e-12 * got.max()
+    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
+    assert got.max() <= rho_max
+
+
+@pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
+def test_kl3_accept_reject_bound_covers_the_density(m_lepton):
+    s = np.linspace((M_PI0 + m_lepton) ** 2, (M_K - 0.0) ** 2, 2001)[:-1]
+    lo, hi = _m2_bc_limits(M_K, M_PI0, m_lepton, 0.0, s)
+    t = lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, 401)[None, :]
+    rho = _kl3_density_reference(m_lepton, s[:, None], t)
+    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
+    assert rho.max() <= rho_max
+
+
+@pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
+def test_kl3_t_spectrum_follows_the_vector_form_factor(m_lepton):
+    """λ'+ > 0 raises the rate at large t = m²_ℓν: <t> exceeds its value without form factors."""
+    n = 100_000
+    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
+    pts = _kl3_dalitz(_key(f"kl3/{m_lepton}"), n, m_lepton, rho_max)
+    t = pts[:, 1]
+
+    def moments(ff):
+        norm = _dalitz_integral(lambda a, b: _kl3_density_reference(m_lepton, a, b, ff), M_K, M_PI0, m_lepton, 0.0)
+        m1 = _dalitz_integral(lambda a, b: b * _kl3_density_reference(m_lepton, a, b, ff), M_K, M_PI0, m_lepton, 0.0)
+        m2 = _dalitz_integral(lambda a, b: b * b * _kl3_density_reference(m_lepton, a, b, ff), M_K, M_PI0, m_lepton, 0.0)
+        return m1 / norm, m2 / norm - (m1 / norm) ** 2
+
+    mean_ff, var_ff = moments(True)
+    mean_no_ff, _ = moments(False)
+    tol = 5 * math.sqrt(var_ff / n)
+    assert abs(t.mean() - mean_ff) < tol
+    # the form factor moves <t> up, by more than the test resolves
+    assert mean_ff - mean_no_ff > 3 * tol
+    assert t.mean() > mean_no_ff + 2 * tol
+    # all points are physical
+    assert np.all((t >= m_lepton**2 - 1e-15) & (t <= (M_K - M_PI0) ** 2 + 1e-15))
+
+
+@pytest.mark.parametrize("rest_sample", ["ke3"], indirect=True)
+def test_ke3_pi0_energy_spectrum_from_the_full_chain(rest_sample):
+    name, tables, counts = rest_sample
+    e_pi = np.array([t[2:c, pt.E].sum() for t, c in zip(tables, counts)])
+    t = (M_K**2 + M_PI0**2 - 2 * M_K * e_pi)
+
+    def mean(func):
+        return _dalitz_integral(lambda a, b: func(b) * _kl3_density_reference(M_E, a, b), M_K, M_PI0, M_E, 0.0)
+
+    norm = mean(lambda b: np.ones_like(b))
+    m1, m2 = mean(lambda b: b) / norm, mean(lambda b: b * b) / norm
+    assert abs(t.mean() - m1) < 5 * math.sqrt((m2 - m1**2) / len(t))
+    e_max = (M_K**2 + M_PI0**2 - M_E**2) / (2 * M_K)
+    assert e_pi.min() >= M_PI0 * (1 - 1e-12) and e_pi.max() <= e_max * (1 + 1e-12)
+
+
+# ----------------------------------------------------------------- π0 decays
+
+
+@pytest.fixture(scope="module")
+def pi0_sample():
+    return _pi0_at_rest(_key("pi0"), 500_000, 20_000)
+
+
+def test_pi0_dalitz_branching_fraction(pi0_sample):
+    counts, _ = pi0_sample
+    assert set(np.unique(counts)) == {2, 3}
+    frac = np.mean(counts == 3)
+    p = C.BR_PI0_DALITZ
+    assert p == 0.01174
+    assert abs(frac - p) < 5 * math.sqrt(p * (1 - p) / counts.size)
+
+
+def test_pi0_dalitz_kinematics(pi0_sample):
+    _, d = pi0_sample
+    np.testing.assert_array_equal(d[:, :, 4], np.broadcast_to([pt.POSITRON, pt.ELECTRON, pt.PHOTON], d.shape[:2]))
+    p4 = d[:, :, :4]
+    np.testing.assert_allclose(p4.sum(axis=1), np.broadcast_to([0, 0, 0, M_PI0], (len(d), 4)), atol=1e-12)
+    np.testing.assert_allclose(_minkowski_m2(p4[:, :2]), M_E**2, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(_minkowski_m2(p4[:, 2]), 0.0, atol=1e-15)
+    m2_ee = _minkowski_m2(p4[:, 0] + p4[:, 1])
+    assert np.all(m2_ee > 4 * M_E**2 * (1 - 1e-9)) and np.all(m2_ee < M_PI0**2)
+
+
+def test_pi0_dalitz_lepton_angle_is_one_plus_cos2(pi0_sample):
+    """In the e+e− frame the e+ follows 1 + cos²θ* about the virtual photon: <cos²θ*> = 2/5."""
+    _, d = pi0_sample
+    ee = d[:, 0, :4] + d[:, 1, :4]
+    beta = ee[:, :3] / ee[:, 3:4]
+    ep = np.array([boost(*e, *(-b)) for e, b in zip(d[:, 0, :4], beta)])
+    axis = ee[:, :3] / np.linalg.norm(ee[:, :3], axis=1, keepdims=True)
+    cos = np.einsum("ij,ij->i", ep[:, :3], axis) / np.linalg.norm(ep[:, :3], axis=1)
+    c2 = cos**2
+    n = len(c2)
+    var = 9 / 35 - 4 / 25  # <c⁴> − <c²>² for 1 + c²
+    assert abs(c2.mean() - 0.4) < 5 * math.sqrt(var / n)
+    assert abs(cos.mean()) < 5 * math.sqrt(0.4 / n)
+    assert abs(c2.mean() - 1 / 3) > 5 * math.sqrt(var / n)  # resolves isotropy
+
+
+def test_pi0_dalitz_photon_energy(pi0_sample):
+    # two-body π0 → γ* γ at rest: E_γ = (m_π0² − m²_ee)/(2 m_π0)
+    _, d = pi0_sample
+    m2_ee = _minkowski_m2(d[:, 0, :4] + d[:, 1, :4])
+    np.testing.assert_allclose(d[:, 2, 3], (M_PI0**2 - m2_ee) / (2 * M_PI0), rtol=1e-10)
+
+
+def test_kroll_wada_x_spectrum():
+    n = 200_000
+    x = _dalitz_x(_key("kw"), n)
+    x_min = 4 * (M_E / M_PI0) ** 2
+    assert x.min() > x_min and x.max() < 1
+    # density values of the package agree with the formula written out here
+    grid = np.geomspace(x_min * 1.001, 0.999, 50)
+    np.testing.assert_allclose([pi0.dalitz_density(v) for v in grid], _kroll_wada(grid), rtol=1e-12)
+    # accept–reject bound
+    assert np.max(_kroll_wada(grid) * grid) <= (1 + C.PI0_TFF_SLOPE) ** 2
+    # binned comparison in log x
+    edges = np.geomspace(x_min, 1.0, 21)
+    norm = integrate.quad(_kroll_wada, x_min, 1, points=[1e-4, 1e-3, 1e-2], limit=200)[0]
+    prob = np.array([integrate.quad(_kroll_wada, lo, hi, limit=200)[0] for lo, hi in zip(edges[:-1], edges[1:])]) / norm
+    obs, _ = np.histogram(x, edges)
+    chi2 = np.sum((obs - n * prob) ** 2 / (n * prob))
+    assert stats.chi2.sf(chi2, len(prob) - 1) > 1e-4
+    # the spectrum peaks at small x: the first of ten linear bins holds the most, falling after
+    lin, _ = np.histogram(x, np.linspace(0, 1, 11))
+    assert np.all(np.diff(lin) < 0)
+    assert lin[0] > 0.5 * n
+
+
+# ----------------------------------------------------------------- channel mixture
+
+
+def test_channel_mixture_follows_branching_ratios():
+    brs = {CHANNELS[c].code: CHANNELS[c].branching_ratio for c in BACKGROUND_CHANNELS}
+    codes, cumulative = dispatch.mixture(brs)
+    n = 200_000
+    got = _choose_many(_key("mix"), n, codes, cumulative)
+    total = sum(brs.values())
+    for code, br in brs.items():
+        p = br / total
+        assert abs(np.mean(got == code) - p) < 5 * math.sqrt(p * (1 - p) / n) + 1.0 / n
+
+
+# ----------------------------------------------------------------- decays in flight
+
+
+@pytest.mark.parametrize(
+    ("p", "mass", "ctau", "length", "expected"),
+    [
+        (10.0, M_PI, C.CTAU_PI, 100.0, 0.163755),  # 1 − exp(−100 m_π/(10 GeV · 7.804 m))
+        (75.0, M_K, C.CTAU_K, 81.5, 0.134593),  # the generated kaon decay range of NA62
+        (10.0, M_MU, C.CTAU_MU, 100.0, 0.001603),
+    ],
+)
+def test_decay_probability_formula(p, mass, ctau, length, expected):
+    for f in (inflight.decay_probability, inflight.decay_probability.py_func):
+        value = f(p, mass, ctau, length)
+        assert value == pytest.approx(1 - math.exp(-length * mass / (p * ctau)), rel=1e-14)
+        assert value == pytest.approx(expected, rel=1e-4)
+
+
+@pytest.fixture(scope="module")
+def pion_flights():
+    return _fly(_key("pion"), 100_000, pt.PI_PLUS, M_PI, 10.0, 100.0, 0.0)
+
+
+def test_pion_decay_probability_in_flight(pion_flights):
+    out = pion_flights
+    decayed = np.isfinite(out[:, 0])
+    p = inflight.decay_probability(10.0, M_PI, C.CTAU_PI, 100.0)
+    assert abs(decayed.mean() - p) < 5 * math.sqrt(p * (1 - p) / len(out))
+    z = out[decayed, 0]
+    assert z.min() > 0 and z.max() < 100.0
+    # truncated exponential with mean decay length λ = p cτ/m
+    lam = 10.0 / M_PI * C.CTAU_PI
+    mean = lam - 100.0 * math.exp(-100.0 / lam) / (1 - math.exp(-100.0 / lam))
+    assert abs(z.mean() - mean) < 5 * 100.0 / math.sqrt(12 * decayed.sum())
+
+
+def test_pion_decay_daughter_kinematics(pion_flights):
+    out = pion_flights
+    d = out[np.isfinite(out[:, 0])]
+    pid = d[:, 1 + pt.PID].astype(int)
+    assert set(pid) <= {pt.MUON_PLUS, pt.POSITRON}
+    assert np.mean(pid == pt.POSITRON) < 10 * C.BR_PI_ENU + 5 / len(d)
+    mu = d[pid == pt.MUON_PLUS]
+    p4 = mu[:, 1:5]
+    np.testing.assert_allclose(_minkowski_m2(p4), M_MU**2, rtol=0, atol=1e-12 * 100)
+    # produced at the decay point on the pion's line
+    np.testing.assert_allclose(mu[:, 1 + pt.X : 1 + pt.Z + 1], np.column_stack([0 * mu[:, 0], 0 * mu[:, 0], mu[:, 0]]), atol=1e-12)
+    # exact two-body limits for a 10 GeV/c pion, and r ≤ p_μ/p_π ≤ 1 in the ultra-relativistic limit
+    ratio = np.linalg.norm(p4[:, :3], axis=1) / 10.0
+    p_star = two_body_momentum(M_PI, M_MU, 0.0)
+    e_star = math.hypot(p_star, M_MU)
+    e_pi = math.hypot(10.0, M_PI)
+    gamma, beta = e_pi / M_PI, 10.0 / e_pi
+    hi = gamma * (p_star + beta * e_star) / 10.0
+    lo = gamma * (beta * e_star - p_star) / 10.0
+    assert ratio.min() >= lo * (1 - 1e-9) and ratio.max() <= hi * (1 + 1e-9)
+    r = (M_MU / M_PI) ** 2
+    assert lo == pytest.approx(r, abs=1e-3) and hi == pytest.approx(1.0, abs=1e-3)
+    assert ratio.min() < r + 0.01 and ratio.max() > 0.99
+    # isotropic two-body decay ⇒ flat p_μ between the limits: mean (1 + r)/2
+    assert abs(ratio.mean() - (lo + hi) / 2) < 5 * (hi - lo) / math.sqrt(12 * len(ratio))
+
+
+def test_michel_spectrum():
+    n = 200_000
+    x = _michel(_key("michel"), n)
+    assert x.min() > 0 and x.max() <= 1
+    # 2x²(3 − 2x): mean 0.7, variance 8/15 − 0.49
+    assert abs(x.mean() - 0.7) < 5 * math.sqrt((8 / 15 - 0.49) / n)
+    assert stats.kstest(x, lambda v: 2 * v**3 - v**4).pvalue > 1e-4
+
+
+def test_muon_decay_in_flight_gives_michel_positrons():
+    """Slow muons (1 MeV/c) all decay before 1e6 m: the positron energy in the muon frame is Michel."""
+    n = 20_000
+    out = _fly(_key("muon"), n, pt.MUON_PLUS, M_MU, 1e-3, 1e6, 0.0)
+    assert np.all(np.isfinite(out[:, 0]))
+    assert np.all(out[:, 1 + pt.PID] == pt.POSITRON)
+    e_mu = math.hypot(1e-3, M_MU)
+    e_rest = np.array([boost(*row[1:5], 0.0, 0.0, -1e-3 / e_mu)[3] for row in out])
+    x = 2 * e_rest / M_MU
+    assert abs(x.mean() - 0.7) < 5 * math.sqrt((8 / 15 - 0.49) / n)
+    assert x.max() <= 1.0 + 1e-9
+
+
+def test_natural_decays_in_flight_carry_unit_weight(pion_flights):
+    np.testing.assert_array_equal(pion_flights[:, 9], 1.0)
+
+
+@pytest.mark.parametrize("forced", [0.2, 0.6])
+def test_forced_muon_decays_keep_the_expected_weighted_rate(forced):
+    """Importance sampling: the weighted decay fraction is still 1 − exp(−L m/(p cτ))."""
+    n = 50_000
+    p, length = 10.0, 100.0
+    out = _fly(_key(f"forced/mu/{forced}"), n, pt.MUON_PLUS, M_MU, p, length, forced)
+    decayed = np.isfinite(out[:, 0])
+    w = out[:, 9]
+    prob = inflight.decay_probability(p, M_MU, C.CTAU_MU, length)
+    assert abs(decayed.mean() - forced) < 5 * math.sqrt(forced * (1 - forced) / n)
+    # decayed muons carry P/f, surviving ones (1 − P)/(1 − f)
+    np.testing.assert_allclose(w[decayed], prob / forced, rtol=1e-12)
+    np.testing.assert_allclose(w[~decayed], (1 - prob) / (1 - forced), rtol=1e-12)
+    assert abs(w.mean() - 1.0) < 5 * w.std() / math.sqrt(n)
+    assert abs(np.sum(w * decayed) / n - prob) < 5 * np.std(w * decayed) / math.sqrt(n)
+    # forced decays still follow the exponential law inside [0, L)
+    z = out[decayed, 0]
+    assert z.min() >= 0 and z.max() < length
+    lam = p / M_MU * C.CTAU_MU
+    mean = lam - length * math.exp(-length / lam) / (1 - math.exp(-length / lam))
+    assert abs(z.mean() - mean) < 5 * length / math.sqrt(12 * z.size)
+
+
+def test_forced_pion_decays_to_positrons_keep_the_branching_ratio():
+    n = 50_000
+    forced = 0.3
+    # all pions decay (very long z_end); the π → eν branch is chosen with probability 0.3
+    out = _fly(_key("forced/pi"), n, pt.PI_PLUS, M_PI, 1.0, 1e7, forced)
+    pid = out[:, 1 + pt.PID]
+    assert np.all(np.isfinite(out[:, 0]))
+    is_e = pid == pt.POSITRON
+    assert abs(is_e.mean() - forced) < 5 * math.sqrt(forced * (1 - forced) / n)
+    w = out[:, 9]
+    # the weighted fraction of π → eν is the branching ratio, and the total weight is conserved
+    np.testing.assert_allclose(np.sum(w[is_e]) / n, C.BR_PI_ENU, rtol=5 * math.sqrt((1 - forced) / (forced * n)))
+    assert abs(w.mean() - 1.0) < 5 * w.std() / math.sqrt(n)
+    # positrons from π → eν carry p* = (m_π² − m_e²)/(2 m_π) in the pion frame
+    e_pi = math.hypot(1.0, M_PI)
+    e_rest = np.array([boost(*row[1:5], 0.0, 0.0, -1.0 / e_pi)[3] for row in out[is_e][:2000]])
+    np.testing.assert_allclose(e_rest, (M_PI**2 + M_E**2) / (2 * M_PI), rtol=1e-9)
