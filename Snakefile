@@ -5,16 +5,14 @@
 #   snakemake --workflow-profile profiles/slurm            on a SLURM cluster
 #
 # Physics lives in the `analysis` package; rules only wire files.
-import os
+import sys
 
 from snakemake.utils import min_version
 
 min_version("9.0")
 
-# rules import the package from this checkout, with or without an install
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    p for p in (workflow.basedir, os.environ.get("PYTHONPATH", "")) if p
-)
+# the package is imported from this checkout, with or without an install
+sys.path.insert(0, workflow.basedir)
 
 from analysis.config import config_hash, validated_from_snakemake
 from analysis.samples import plan_samples

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from analysis import decays
+from analysis.storage import CorruptFileError
 
 
 def _simulate(args) -> int:
@@ -163,6 +164,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, NotImplementedError, FileNotFoundError) as exc:
+    except (ValueError, NotImplementedError, FileNotFoundError, CorruptFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

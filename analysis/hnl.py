@@ -58,7 +58,7 @@ def branching_ratio(mass_gev, u2, lepton: str):
 def u2_from_branching_ratio(br, mass_gev, lepton: str):
     """|U_ℓ4|² corresponding to B(K+ → ℓ+ N) = ``br`` (inf where ρ = 0)."""
     r = rho(mass_gev, lepton)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(r > 0.0, np.asarray(br, dtype=float) / (BR_SM_LEPTONIC[lepton] * r), np.inf)
 
 

@@ -28,7 +28,7 @@ from analysis._jit import jit
 BLOCK_SIZE = 1 << 16
 
 _U64 = np.uint64
-_INV_2_53 = 1.0 / 9007199254740992.0
+_INV_2_52 = 1.0 / 4503599627370496.0
 
 
 def stable_hash(name: str) -> int:
@@ -85,7 +85,8 @@ def next_u64(state):
 @jit
 def uniform(state):
     """A double uniformly distributed in the open interval (0, 1)."""
-    return (float(next_u64(state) >> _U64(11)) + 0.5) * _INV_2_53
+    # 52 random bits, centred in their cell: min 2^-53, max 1 - 2^-53, both exact
+    return (float(next_u64(state) >> _U64(12)) + 0.5) * _INV_2_52
 
 
 @jit

@@ -136,6 +136,7 @@ def simulate(
         "config_hash": config_hash,
         **sample.extra,
     }
+    geometry = exp.geometry_record()
     per_batch = max(2, 2 * numba.get_num_threads())
     out = np.zeros((per_batch, BLOCK_SIZE, exp.N_OUT))
     counts = np.zeros((masses.shape[0], 2), dtype=np.int64)
@@ -149,7 +150,7 @@ def simulate(
             counters = np.zeros((nb, masses.shape[0], 2), dtype=np.int64)
             exp.simulate_batch(
                 key, first, nb, n_decays, codes, cumulative, masses, sample.forced_decays,
-                exp.GEOMETRY, out, n_out, counters,
+                geometry, out, n_out, counters,
             )
             counts += counters.sum(axis=0)
             rows = np.concatenate([out[b, : n_out[b]] for b in range(nb)])

@@ -165,6 +165,27 @@ def test_kaon_beam_boost_of_kmu2_rest_frame(mode):
     assert fwd[3] + nu[3] == pytest.approx(e_k, rel=1e-11)
 
 
+@pytest.mark.skipif(not hasattr(kin, "to_lab"), reason="to_lab not provided")
+def test_to_lab_is_the_boost_by_the_parent_velocity(mode):
+    to_lab = kernel(kin.to_lab, mode)
+    boost = kernel(kin.boost, mode)
+    parents, e_parents, m_parents = _random_vectors(200, 11, mass_max=0.5, p_max=80.0)
+    daughters, e_daughters, m_daughters = _random_vectors(200, 12, mass_max=0.2, p_max=0.3)
+    for (px, py, pz), e, m, (qx, qy, qz), qe, mq in zip(
+        parents, e_parents, m_parents, daughters, e_daughters, m_daughters
+    ):
+        if m < 0.1:  # keep γ < 1000, where boost() by β is itself exact to ~1e-10
+            continue
+        lab = to_lab(px, py, pz, e, m, qx, qy, qz, qe)
+        ref = boost(qx, qy, qz, qe, px / e, py / e, pz / e)
+        np.testing.assert_allclose(lab, ref, rtol=1e-9, atol=1e-12 * e)
+        assert kin.mass_squared(*lab) == pytest.approx(mq**2, abs=1e-11 * lab[3] ** 2)
+        # the parent's own rest-frame four-vector (0, 0, 0, m) goes back to the parent
+        np.testing.assert_allclose(
+            to_lab(px, py, pz, e, m, 0.0, 0.0, 0.0, m), (px, py, pz, e), rtol=1e-13
+        )
+
+
 def test_energy_and_mass_squared(mode):
     en = kernel(kin.energy, mode)
     m2 = kernel(kin.mass_squared, mode)
@@ -252,7 +273,12 @@ def test_missing_mass_of_kmu2_is_zero_under_muon_hypothesis():
     beta = 75.0 / e_k
     cos_t = np.linspace(-1.0, 1.0, 41)
     sin_t = np.sqrt(1.0 - cos_t**2)
-    mu = np.array([kin.boost(p_star * s, 0.0, p_star * c, e_star, 0.0, 0.0, beta) for c, s in zip(cos_t, sin_t)])
+    mu = np.array(
+        [
+            kin.boost(p_star * s, 0.0, p_star * c, e_star, 0.0, 0.0, beta)
+            for c, s in zip(cos_t, sin_t)
+        ]
+    )
     m2 = missing_mass_squared((0.0, 0.0, 75.0), mu[:, 0], mu[:, 1], mu[:, 2], M_MU)
     np.testing.assert_allclose(m2, 0.0, atol=1e-9)
     # the wrong (positron) hypothesis spreads the events out: the mass hypothesis is used

@@ -139,9 +139,16 @@ def _key(seed=12345, sample="test/rng"):
 def test_xoshiro256starstar_reference_vector():
     """State (1, 2, 3, 4): the outputs of Blackman & Vigna's reference xoshiro256starstar.c."""
     expected = [
-        11520, 0, 1509978240, 1215971899390074240, 1216172134540287360,
-        607988272756665600, 16172922978634559625, 8476171486693032832,
-        10595114339597558777, 2904607092377533576,
+        11520,
+        0,
+        1509978240,
+        1215971899390074240,
+        1216172134540287360,
+        607988272756665600,
+        16172922978634559625,
+        8476171486693032832,
+        10595114339597558777,
+        2904607092377533576,
     ]
     s = [1, 2, 3, 4]
     assert [_xoshiro_next(s) for _ in range(10)] == expected  # the reference itself
@@ -159,8 +166,11 @@ def test_xoshiro_long_stream_matches_reference():
 def test_splitmix64_reference_vector():
     """Seed 1234567: the outputs of Vigna's reference splitmix64.c."""
     expected = [
-        6457827717110365317, 3203168211198807973, 9817491932198370423,
-        4593380528125082431, 16408922859458223821,
+        6457827717110365317,
+        3203168211198807973,
+        9817491932198370423,
+        4593380528125082431,
+        16408922859458223821,
     ]
     assert [int(v) for v in _splitmix_sequence(np.uint64(1234567), 5)] == expected
 
@@ -182,7 +192,7 @@ def test_uniform_never_returns_the_end_points():
     state = np.array([1, 2, 3, 4], np.uint64)
     first = rng.uniform(state)
     zero = rng.uniform(state)
-    assert zero == 0.5 / 2.0**53
+    assert zero == 0.5 / 2.0**52  # 52 random bits centred in their cell: smallest value
     assert 0.0 < first < 1.0
 
 
@@ -196,15 +206,10 @@ def _state_with_next_output(target):
 
 
 def test_uniform_below_one_just_under_the_top():
-    # 53-bit value 2^52 − 1 (exactly representable after adding 0.5) maps below 1
-    assert rng.uniform(_state_with_next_output(((1 << 52) - 1) << 11)) < 1.0
+    # the largest 52-bit value maps to 1 − 2^-53, exactly representable and below 1
+    assert rng.uniform(_state_with_next_output(((1 << 52) - 1) << 12)) == 1.0 - 2.0**-53
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="uniform(): (2^53 − 1) + 0.5 is not representable in float64 and rounds to 2^53, "
-    "so the largest 53-bit output gives exactly 1.0, outside the documented open interval",
-)
 def test_uniform_below_one_at_the_largest_output():
     assert rng.uniform(_state_with_next_output(MASK)) < 1.0
 

@@ -393,11 +393,6 @@ def test_corrupt_chunk_is_reported_with_its_path(baseline, code_root, tmp_path, 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="analysis.cli.main catches ValueError, NotImplementedError and FileNotFoundError but "
-    "not storage.CorruptFileError (a RuntimeError): a corrupt input ends in a traceback, exit 1",
-)
 def test_corrupt_chunk_gives_a_clean_cli_error(baseline, code_root, tmp_path):
     source = baseline.results / "sim" / "kmu2" / "chunk_0.parquet"
     bad = _corrupt_copy(source, tmp_path / "sim" / "kmu2" / "chunk_0.parquet", "garbage")

@@ -48,6 +48,19 @@ def make_geometry(**overrides) -> Geometry:
 
 
 GEOMETRY = make_geometry()
+GEOMETRY_DTYPE = np.dtype([(name, np.float64) for name in _FLAT])
+
+
+def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
+    """The geometry as a one-element record array, the form the kernels take.
+
+    Numba passes a record by reference; a named tuple of ~80 floats would be
+    copied into every call of every helper, which costs more than the physics.
+    """
+    record = np.recarray(1, dtype=GEOMETRY_DTYPE)
+    for name, value in geometry._asdict().items():
+        record[name] = value
+    return record
 
 #: Output columns of the reconstructed-event table (name, dtype).
 RECO_COLUMNS = [
@@ -443,19 +456,20 @@ def sample_kaon(state, g):
 
 @pjit
 def simulate_batch(
-    key, first_block, n_blocks, n_total, codes, cumulative, masses, forced, g, out, n_out, counters
+    key, first_block, n_blocks, n_total, codes, cumulative, masses, forced, geometry, out, n_out, counters
 ):
     """Simulate blocks ``first_block … first_block + n_blocks − 1`` of a sample.
 
     ``out[b]`` receives the rows written by block b (``n_out[b]`` of them);
     ``counters[b, m]`` = (decays generated, decays in the fiducial region) for
-    signal-mass index m.  ``forced`` > 0 turns on forced decays in flight for
+    signal-mass index m; ``geometry`` is :func:`geometry_record`.  ``forced`` > 0 turns on forced decays in flight for
     Monte Carlo (:func:`analysis.decays.inflight.propagate`); written rows then
     carry weight = trigger downscale × importance weight.  Blocks run in
     parallel; each owns its random stream.
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
+        g = geometry[0]  # a record, passed by reference (bound inside the parallel body)
         block = first_block + b
         start = block * BLOCK_SIZE
         stop = min(start + BLOCK_SIZE, n_total)

@@ -1,8 +1,11 @@
 """Snakemake adapter: signal and normalisation candidates of one sample."""
 
 import sys
+from pathlib import Path
 
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+# the package is imported from this checkout, with or without an install
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from analysis.analyses import analysis_module  # noqa: E402
 

@@ -2,9 +2,12 @@
 
 import os
 import sys
+from pathlib import Path
 
 os.environ.setdefault("NUMBA_NUM_THREADS", str(snakemake.threads))  # noqa: F821
 sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
+# the package is imported from this checkout, with or without an install
+sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
 from analysis.samples import plan_samples  # noqa: E402
 from analysis.simulate import simulate  # noqa: E402

@@ -1,0 +1,201 @@
+"""Parquet intermediates: atomic writes, provenance metadata, and refusal of damaged files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from analysis import __version__, storage
+from analysis.storage import CorruptFileError
+
+COLUMNS = [("event", np.uint64), ("px_1", np.float64), ("stream", np.uint8), ("lav", np.bool_)]
+
+
+def _arrays(n, offset=0):
+    g = np.random.default_rng(offset)
+    return {
+        "event": np.arange(offset, offset + n, dtype=np.uint64),
+        "px_1": g.normal(size=n),
+        "stream": g.integers(1, 4, n).astype(np.uint8),
+        "lav": g.random(n) < 0.1,
+    }
+
+
+def _leftovers(directory):
+    return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
+
+
+# ----------------------------------------------------------------- atomic writes
+
+
+def test_atomic_path_leaves_nothing_on_exception(tmp_path):
+    target = tmp_path / "sub" / "result.json"
+    with pytest.raises(RuntimeError, match="boom"):
+        with storage.atomic_path(target) as tmp:
+            tmp.write_text("half written")
+            assert not target.exists()
+            raise RuntimeError("boom")
+    assert not target.exists()
+    assert _leftovers(target.parent) == []
+
+
+def test_atomic_path_keeps_previous_file_on_exception(tmp_path):
+    target = tmp_path / "result.json"
+    storage.write_json(target, {"n": 1})
+    with pytest.raises(KeyboardInterrupt):
+        with storage.atomic_path(target) as tmp:
+            tmp.write_text("garbage")
+            raise KeyboardInterrupt
+    assert storage.read_json(target) == {"n": 1}
+    assert _leftovers(tmp_path) == []
+
+
+def test_json_round_trip_with_numpy_values(tmp_path):
+    doc = {"n": np.int64(3), "x": np.float32(0.5), "a": np.arange(3), "s": "text"}
+    storage.write_json(tmp_path / "d.json", doc)
+    assert storage.read_json(tmp_path / "d.json") == {"n": 3, "x": 0.5, "a": [0, 1, 2], "s": "text"}
+    with pytest.raises(TypeError):
+        storage.write_json(tmp_path / "e.json", {"bad": object()})
+    assert not (tmp_path / "e.json").exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_read_json_reports_missing_and_corrupt_files(tmp_path):
+    with pytest.raises(CorruptFileError, match="missing"):
+        storage.read_json(tmp_path / "none.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"n": 1,')
+    with pytest.raises(CorruptFileError, match=str(bad)):
+        storage.read_json(bad)
+
+
+# ----------------------------------------------------------------- tables
+
+
+def test_table_writer_round_trip_with_final_counts(tmp_path):
+    path = tmp_path / "events.parquet"
+    meta = {"sample": "kmu2", "seed": 7, "chunk": 0, "masses_gev": [0.3]}
+    writer = storage.TableWriter(path, COLUMNS, meta)
+    writer.write(_arrays(100))
+    writer.write(
+        {name: np.array([], dtype=dt) for name, dt in COLUMNS}
+    )  # empty batch: no row group
+    writer.write(_arrays(50, offset=100))
+    # nothing at the destination until the file is complete
+    assert not path.exists()
+    assert writer.rows == 150
+    writer.close({"n_generated": 1000, "n_fiducial": np.int64(750), "n_written": 150})
+    assert path.exists()
+    assert _leftovers(tmp_path) == []
+
+    document = storage.read_metadata(path)
+    assert document["code_version"] == __version__
+    for key, value in meta.items():
+        assert document[key] == value
+    assert (document["n_generated"], document["n_fiducial"], document["n_written"]) == (
+        1000,
+        750,
+        150,
+    )
+
+    df = storage.read_table(path)
+    assert list(df.columns) == [name for name, _ in COLUMNS]
+    for name, dtype in COLUMNS:
+        assert df[name].dtype == np.dtype(dtype)
+    expected = {k: np.concatenate([_arrays(100)[k], _arrays(50, 100)[k]]) for k, _ in COLUMNS}
+    for name, _ in COLUMNS:
+        np.testing.assert_array_equal(df[name].to_numpy(), expected[name])
+    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    sub = storage.read_table(path, columns=["px_1"])
+    assert list(sub.columns) == ["px_1"]
+
+
+def test_table_writer_abort_leaves_no_file(tmp_path):
+    path = tmp_path / "events.parquet"
+    writer = storage.TableWriter(path, COLUMNS, {"sample": "x"})
+    writer.write(_arrays(10))
+    writer.abort()
+    assert not path.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_write_table_failure_leaves_no_file(tmp_path):
+    path = tmp_path / "events.parquet"
+    arrays = _arrays(10)
+    del arrays["lav"]
+    with pytest.raises(KeyError):
+        storage.write_table(path, COLUMNS, arrays, {"sample": "x"})
+    assert not path.exists()
+    assert _leftovers(tmp_path) == []
+
+
+def test_write_table_empty_is_a_valid_file(tmp_path):
+    path = tmp_path / "empty.parquet"
+    storage.write_table(
+        path, COLUMNS, {name: np.array([], dtype=dt) for name, dt in COLUMNS}, {"sample": "x"}
+    )
+    df = storage.read_table(path)
+    assert len(df) == 0 and list(df.columns) == [n for n, _ in COLUMNS]
+    assert storage.read_metadata(path)["sample"] == "x"
+
+
+# ----------------------------------------------------------------- damaged files
+
+
+@pytest.fixture
+def good_file(tmp_path):
+    path = tmp_path / "good.parquet"
+    storage.write_table(path, COLUMNS, _arrays(2000), {"sample": "x"})
+    return path
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.95])
+def test_truncated_parquet_is_reported_with_its_path(good_file, tmp_path, keep):
+    data = good_file.read_bytes()
+    bad = tmp_path / "truncated.parquet"
+    bad.write_bytes(data[: int(len(data) * keep)])
+    with pytest.raises(CorruptFileError, match="truncated.parquet"):
+        storage.read_table(bad)
+    with pytest.raises(CorruptFileError, match="truncated.parquet"):
+        storage.read_metadata(bad)
+
+
+def test_garbage_and_empty_files_are_reported(tmp_path):
+    for name, content in (
+        ("garbage.parquet", b"not a parquet file at all" * 10),
+        ("empty.parquet", b""),
+    ):
+        bad = tmp_path / name
+        bad.write_bytes(content)
+        with pytest.raises(CorruptFileError, match=name):
+            storage.read_table(bad)
+        with pytest.raises(CorruptFileError, match=name):
+            storage.read_metadata(bad)
+
+
+def test_missing_file_is_reported(tmp_path):
+    with pytest.raises(CorruptFileError, match="missing"):
+        storage.read_table(tmp_path / "nothing.parquet")
+    with pytest.raises(CorruptFileError, match="missing"):
+        storage.read_metadata(tmp_path / "nothing.parquet")
+
+
+def test_foreign_parquet_without_provenance_is_refused(tmp_path):
+    path = tmp_path / "foreign.parquet"
+    pq.write_table(pa.table({"a": [1, 2, 3]}), path)
+    with pytest.raises(CorruptFileError, match="not written by this pipeline"):
+        storage.read_metadata(path)
+
+
+def test_schema_metadata_is_json(tmp_path):
+    schema = storage.schema_for(COLUMNS, {"seed": np.int64(5)})
+    assert json.loads(schema.metadata[storage.METADATA_KEY]) == {
+        "code_version": __version__,
+        "seed": 5,
+    }
+    assert [f.name for f in schema] == [n for n, _ in COLUMNS]
+    assert schema.field("stream").type == pa.uint8()
