@@ -2,7 +2,8 @@
 
 Every stage the workflow runs can be run, debugged and benchmarked on its own::
 
-    python -m analysis simulate --experiment na62 --channel kmu2 --decays 10000000 --seed 1 --output kmu2.parquet
+    python -m analysis simulate --experiment na62 --channel kmu2 --decays 1e7 --seed 1 \
+        --output kmu2.parquet
     python -m analysis simulate --list-channels
 """
 
@@ -24,24 +25,36 @@ def _simulate(args) -> int:
     if args.list_channels:
         width = max(len(n) for n in decays.CHANNELS)
         for name, ch in decays.CHANNELS.items():
-            br = "signal (BR set by --br / injection)" if ch.signal else f"BR = {ch.branching_ratio:.4g}"
+            br = (
+                "signal (BR set by --br / injection)"
+                if ch.signal
+                else f"BR = {ch.branching_ratio:.4g}"
+            )
             print(f"{name:<{width}}  {ch.description:<40}  {br}")
         print(f"\nexperiments: {', '.join(EXPERIMENTS)}")
         return 0
     missing = [o for o in ("experiment", "channel", "decays", "output") if getattr(args, o) is None]
     if missing:
-        raise SystemExit(f"simulate: missing required option(s): {', '.join('--' + m for m in missing)}")
+        raise SystemExit(
+            f"simulate: missing required option(s): {', '.join('--' + m for m in missing)}"
+        )
     ch = decays.channel(args.channel)
     masses = (0.0,)
     if ch.signal:
         if args.mass is None:
-            raise SystemExit(f"simulate: channel {args.channel!r} is a signal: give --mass (MeV), e.g. --mass 300")
+            raise SystemExit(
+                f"simulate: channel {args.channel!r} is a signal: "
+                "give --mass (MeV), e.g. --mass 300"
+            )
         masses = tuple(float(m) * 1e-3 for m in args.mass)
     n = int(float(args.decays))
     if n <= 0:
         raise SystemExit(f"simulate: --decays must be positive, got {args.decays}")
     sample = Sample(
-        args.sample or args.channel, args.experiment, {args.channel: 1.0}, masses=masses,
+        args.sample or args.channel,
+        args.experiment,
+        {args.channel: 1.0},
+        masses=masses,
         forced_decays=args.forced_decays,
     )
     meta = simulate(sample, n, args.seed, args.output, progress=not args.quiet)
@@ -52,14 +65,20 @@ def _simulate(args) -> int:
 def _select(args) -> int:
     from analysis.analyses import analysis_module
 
-    analysis_module(args.selection).select(args.inputs, args.kaon_momentum, args.output, args.summary)
+    analysis_module(args.selection).select(
+        args.inputs, args.kaon_momentum, args.output, args.summary
+    )
     return 0
 
 
 def _kaon_momentum(args) -> int:
     from analysis.analyses import analysis_module
 
-    print(json.dumps(analysis_module(args.selection).kaon_momentum(args.inputs, args.output), indent=2))
+    print(
+        json.dumps(
+            analysis_module(args.selection).kaon_momentum(args.inputs, args.output), indent=2
+        )
+    )
     return 0
 
 
@@ -76,7 +95,11 @@ def _pairs(items: list[str]) -> dict[str, str]:
 def _normalise(args) -> int:
     from analysis.analyses import analysis_module
 
-    print(json.dumps(analysis_module(args.selection).normalise(_pairs(args.summaries), args.output), indent=2))
+    print(
+        json.dumps(
+            analysis_module(args.selection).normalise(_pairs(args.summaries), args.output), indent=2
+        )
+    )
     return 0
 
 
@@ -86,8 +109,13 @@ def _scan(args) -> int:
 
     config = load_config(args.config) if args.config else {"seed": args.seed, "scale": args.scale}
     analysis_module(args.selection).run_scan(
-        _pairs(args.candidates), _pairs(args.summaries), args.normalisation, config,
-        args.scan, args.spectrum, args.summary,
+        _pairs(args.candidates),
+        _pairs(args.summaries),
+        args.normalisation,
+        config,
+        args.scan,
+        args.spectrum,
+        args.summary,
     )
     return 0
 
@@ -104,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
 
-    p = sub.add_parser("simulate", help="fused generation -> detector -> trigger for one decay channel")
+    p = sub.add_parser(
+        "simulate", help="fused generation -> detector -> trigger for one decay channel"
+    )
     p.add_argument("--experiment", help="na62, na62rk or na48_2")
     p.add_argument("--channel", help="decay channel (see --list-channels)")
     p.add_argument("--decays", help="number of kaon decays to generate (e.g. 1e7)")
@@ -112,13 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="output Parquet file of triggered events")
     p.add_argument("--mass", type=float, nargs="+", help="HNL mass(es) in MeV for signal channels")
     p.add_argument("--sample", help="sample name keying the random stream (default: the channel)")
-    p.add_argument("--forced-decays", type=float, default=0.0,
-                   help="MC importance sampling of mu->e and pi->e decays in flight (0 = natural)")
+    p.add_argument(
+        "--forced-decays",
+        type=float,
+        default=0.0,
+        help="MC importance sampling of mu->e and pi->e decays in flight (0 = natural)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--list-channels", action="store_true", help="list decay channels and exit")
     p.set_defaults(func=_simulate)
 
-    p = sub.add_parser("kaon-momentum", help="nominal K+ momentum from K3pi events in the pseudo-data")
+    p = sub.add_parser(
+        "kaon-momentum", help="nominal K+ momentum from K3pi events in the pseudo-data"
+    )
     p.add_argument("--selection", required=True)
     p.add_argument("--inputs", nargs="+", required=True, type=Path)
     p.add_argument("--output", required=True, type=Path)

@@ -326,8 +326,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
         unknown = [key for key in error.instance if key not in allowed]
         hints = "".join(_hint(key, allowed) for key in unknown[:1])
         return (
-            f"unknown key(s) {', '.join(map(repr, unknown))}{hints}; "
-            f"allowed: {', '.join(allowed)}"
+            f"unknown key(s) {', '.join(map(repr, unknown))}{hints}; allowed: {', '.join(allowed)}"
         )
     return error.message
 

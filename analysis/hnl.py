@@ -76,7 +76,13 @@ def width_pi_lepton(mass_gev, lepton: str, u2=1.0):
     r_pi = M_PI**2 / mm**2
     phase = (1.0 - (M_PI - m_l) ** 2 / mm**2) * (1.0 - (M_PI + m_l) ** 2 / mm**2)
     gamma = (
-        u2 * G_FERMI**2 * V_UD**2 * F_PI**2 * mm**3 / (16.0 * np.pi)
-        * ((1.0 - r_l) ** 2 - (1.0 + r_l) * r_pi) * np.sqrt(np.clip(phase, 0.0, None))
+        u2
+        * G_FERMI**2
+        * V_UD**2
+        * F_PI**2
+        * mm**3
+        / (16.0 * np.pi)
+        * ((1.0 - r_l) ** 2 - (1.0 + r_l) * r_pi)
+        * np.sqrt(np.clip(phase, 0.0, None))
     )
     return np.where(open_, gamma, 0.0)

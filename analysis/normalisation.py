@@ -43,12 +43,21 @@ class KaonFlux:
         return asdict(self)
 
 
-def kaon_flux(n_norm: float, n_norm_w2: float, acceptances: dict[str, Acceptance], branching_ratios: dict[str, float]) -> KaonFlux:
+def kaon_flux(
+    n_norm: float,
+    n_norm_w2: float,
+    acceptances: dict[str, Acceptance],
+    branching_ratios: dict[str, float],
+) -> KaonFlux:
     """N_K and its uncertainty (data statistics ⊕ MC statistics of the acceptances)."""
     if n_norm <= 0:
-        raise ValueError("no normalisation candidates selected in the pseudo-data: cannot measure N_K")
+        raise ValueError(
+            "no normalisation candidates selected in the pseudo-data: cannot measure N_K"
+        )
     per_kaon = sum(branching_ratios[c] * a.value for c, a in acceptances.items())
-    per_kaon_err = math.sqrt(sum((branching_ratios[c] * a.error) ** 2 for c, a in acceptances.items()))
+    per_kaon_err = math.sqrt(
+        sum((branching_ratios[c] * a.error) ** 2 for c, a in acceptances.items())
+    )
     if per_kaon <= 0:
         raise ValueError("the normalisation selection accepts no simulated decay: check the cuts")
     n_k = n_norm / per_kaon

@@ -144,8 +144,10 @@ _STYLE = {
 }
 
 # Reproducible files: no creation date or software version in them.
-_METADATA = {"png": {"Software": None}, "pdf": {"Creator": None, "Producer": None,
-                                                "CreationDate": None}}
+_METADATA = {
+    "png": {"Software": None},
+    "pdf": {"Creator": None, "Producer": None, "CreationDate": None},
+}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -197,11 +199,20 @@ def _new_axes():
 def _decorate(axes, title_label: str, right_label: str = "") -> None:
     """Experiment label above the top-left corner, a note above the top-right."""
     if title_label:
-        axes.text(0.0, 1.015, title_label, transform=axes.transAxes, ha="left",
-                  va="bottom", fontsize=11, fontstyle="italic")
+        axes.text(
+            0.0,
+            1.015,
+            title_label,
+            transform=axes.transAxes,
+            ha="left",
+            va="bottom",
+            fontsize=11,
+            fontstyle="italic",
+        )
     if right_label:
-        axes.text(1.0, 1.015, right_label, transform=axes.transAxes, ha="right",
-                  va="bottom", fontsize=11)
+        axes.text(
+            1.0, 1.015, right_label, transform=axes.transAxes, ha="right", va="bottom", fontsize=11
+        )
 
 
 def _log_y_if_possible(axes, *arrays: np.ndarray) -> None:
@@ -235,8 +246,9 @@ def save_figure(figure: Figure, path_stem: str | os.PathLike) -> list[Path]:
     written = []
     for fmt in ("png", "pdf"):
         final = stem.parent / f"{stem.name}.{fmt}"
-        handle, temporary = tempfile.mkstemp(prefix=f".{stem.name}.", suffix=f".{fmt}.tmp",
-                                             dir=stem.parent)
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{stem.name}.", suffix=f".{fmt}.tmp", dir=stem.parent
+        )
         os.close(handle)
         try:
             figure.savefig(temporary, format=fmt, metadata=_METADATA[fmt], bbox_inches="tight")
@@ -266,10 +278,17 @@ def _bin_table(spectrum: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, pd.Dat
         keys.append((lo[i], hi[i]))
 
     def pivot(column: str) -> pd.DataFrame:
-        wide = spectrum.pivot_table(index=["bin_lo", "bin_hi"], columns="component",
-                                    values=column, aggfunc="sum", dropna=False)
-        rows = [wide.loc[key].to_numpy(float) if key is not None
-                else np.full(wide.shape[1], np.nan) for key in keys]
+        wide = spectrum.pivot_table(
+            index=["bin_lo", "bin_hi"],
+            columns="component",
+            values=column,
+            aggfunc="sum",
+            dropna=False,
+        )
+        rows = [
+            wide.loc[key].to_numpy(float) if key is not None else np.full(wide.shape[1], np.nan)
+            for key in keys
+        ]
         return pd.DataFrame(rows, columns=wide.columns)
 
     return np.asarray(edges), pivot("count"), pivot("count_err")
@@ -310,26 +329,58 @@ def plot_spectrum(
         for i, name in enumerate(backgrounds):
             top = bottom + np.nan_to_num(counts[name].to_numpy())
             colour = _BACKGROUND_COLOURS[i % len(_BACKGROUND_COLOURS)]
-            axes.stairs(top, edges, baseline=bottom, fill=True, color=colour, alpha=0.9,
-                        linewidth=0, zorder=1)
+            axes.stairs(
+                top,
+                edges,
+                baseline=bottom,
+                fill=True,
+                color=colour,
+                alpha=0.9,
+                linewidth=0,
+                zorder=1,
+            )
             axes.stairs(top, edges, color="black", linewidth=0.4, zorder=1.1)
-            layers.append(Patch(facecolor=colour, edgecolor="black", linewidth=0.4,
-                                label=labels.get(name, name)))
+            layers.append(
+                Patch(
+                    facecolor=colour, edgecolor="black", linewidth=0.4, label=labels.get(name, name)
+                )
+            )
             bottom = top
         if backgrounds:
             variance = sum(np.nan_to_num(errors[c].to_numpy()) ** 2 for c in backgrounds)
             sigma = np.sqrt(variance)
-            axes.stairs(bottom + sigma, edges, baseline=np.clip(bottom - sigma, 0, None),
-                        fill=True, facecolor="none", edgecolor="0.25", hatch="////",
-                        linewidth=0, zorder=1.2)
-            handles.append(Patch(facecolor="none", edgecolor="0.25", hatch="////",
-                                 linewidth=0, label="MC uncertainty"))
+            axes.stairs(
+                bottom + sigma,
+                edges,
+                baseline=np.clip(bottom - sigma, 0, None),
+                fill=True,
+                facecolor="none",
+                edgecolor="0.25",
+                hatch="////",
+                linewidth=0,
+                zorder=1.2,
+            )
+            handles.append(
+                Patch(
+                    facecolor="none",
+                    edgecolor="0.25",
+                    hatch="////",
+                    linewidth=0,
+                    label="MC uncertainty",
+                )
+            )
         handles = layers[::-1] + handles  # legend from the largest background down
 
         if "signal" in components:
-            line = axes.stairs(np.nan_to_num(counts["signal"].to_numpy()), edges,
-                               color=_SIGNAL_COLOUR, linestyle="--", linewidth=1.6,
-                               zorder=2, label=labels.get("signal", "Signal"))
+            line = axes.stairs(
+                np.nan_to_num(counts["signal"].to_numpy()),
+                edges,
+                color=_SIGNAL_COLOUR,
+                linestyle="--",
+                linewidth=1.6,
+                zorder=2,
+                label=labels.get("signal", "Signal"),
+            )
             handles.insert(0, line)
 
         if "data" in components:
@@ -337,27 +388,49 @@ def plot_spectrum(
             n = counts["data"].to_numpy()
             dn = errors["data"].to_numpy()
             shown = np.isfinite(n) & ((n > 0) if log else np.ones_like(n, dtype=bool))
-            data = axes.errorbar(centres[shown], n[shown], yerr=dn[shown], fmt="o",
-                                 color="black", markersize=3.5, elinewidth=1.0, capsize=0,
-                                 zorder=3, label=labels.get("data", "Data"))
+            data = axes.errorbar(
+                centres[shown],
+                n[shown],
+                yerr=dn[shown],
+                fmt="o",
+                color="black",
+                markersize=3.5,
+                elinewidth=1.0,
+                capsize=0,
+                zorder=3,
+                label=labels.get("data", "Data"),
+            )
             handles.insert(0, data)
 
         for lo, hi in blind_regions:
             # Drawn over everything: nothing inside a blinded region shows through.
-            axes.axvspan(lo, hi, facecolor="0.88", edgecolor="0.6", hatch="xx",
-                         linewidth=0.5, zorder=4)
-            axes.text(0.5 * (lo + hi), 0.45, "blinded", rotation=90, ha="center",
-                      va="center", transform=axes.get_xaxis_transform(), fontsize=11,
-                      color="0.15", zorder=4.1,
-                      bbox={"facecolor": "0.88", "edgecolor": "none", "pad": 1.5})
+            axes.axvspan(
+                lo, hi, facecolor="0.88", edgecolor="0.6", hatch="xx", linewidth=0.5, zorder=4
+            )
+            axes.text(
+                0.5 * (lo + hi),
+                0.45,
+                "blinded",
+                rotation=90,
+                ha="center",
+                va="center",
+                transform=axes.get_xaxis_transform(),
+                fontsize=11,
+                color="0.15",
+                zorder=4.1,
+                bbox={"facecolor": "0.88", "edgecolor": "none", "pad": 1.5},
+            )
 
         axes.set_xlim(edges[0], edges[-1])
         axes.set_xlabel(xlabel)
         widths = np.diff(edges)
         if ylabel is None:
             width = widths[0]
-            ylabel = ("Events / bin" if not np.allclose(widths, width)
-                      else f"Events / {width:g} MeV/$c^2$")
+            ylabel = (
+                "Events / bin"
+                if not np.allclose(widths, width)
+                else f"Events / {width:g} MeV/$c^2$"
+            )
         axes.set_ylabel(ylabel)
         total = counts.to_numpy()
         if log:
@@ -367,8 +440,15 @@ def plot_spectrum(
                 axes.set_ylim(max(0.5 * positive.min(), 0.1), 20 * positive.max())
         else:
             axes.set_ylim(0, _upper(total, margin=1.3))
-        legend = axes.legend(handles=handles, loc="upper right", ncols=1 if len(handles) < 4 else 2,
-                             frameon=True, facecolor="white", edgecolor="none", framealpha=0.85)
+        legend = axes.legend(
+            handles=handles,
+            loc="upper right",
+            ncols=1 if len(handles) < 4 else 2,
+            frameon=True,
+            facecolor="white",
+            edgecolor="none",
+            framealpha=0.85,
+        )
         legend.set_zorder(5)
         _decorate(axes, title_label, right_label)
         return save_figure(figure, path_stem)
@@ -395,12 +475,27 @@ def _limit_figure(
     m2, m1, med, p1, p2 = expected
     with _style():
         figure, axes = _new_axes()
-        axes.fill_between(mass, m2, p2, color=_BAND_2SIGMA, linewidth=0,
-                          label=r"Expected $\pm 2\sigma$", zorder=1)
-        axes.fill_between(mass, m1, p1, color=_BAND_1SIGMA, linewidth=0,
-                          label=r"Expected $\pm 1\sigma$", zorder=1.1)
-        axes.plot(mass, med, color="black", linestyle="--", linewidth=1.2,
-                  label="Expected (median)", zorder=2)
+        axes.fill_between(
+            mass, m2, p2, color=_BAND_2SIGMA, linewidth=0, label=r"Expected $\pm 2\sigma$", zorder=1
+        )
+        axes.fill_between(
+            mass,
+            m1,
+            p1,
+            color=_BAND_1SIGMA,
+            linewidth=0,
+            label=r"Expected $\pm 1\sigma$",
+            zorder=1.1,
+        )
+        axes.plot(
+            mass,
+            med,
+            color="black",
+            linestyle="--",
+            linewidth=1.2,
+            label="Expected (median)",
+            zorder=2,
+        )
         axes.plot(mass, observed, color="black", linewidth=1.4, label="Observed", zorder=3)
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
@@ -414,10 +509,18 @@ def _limit_figure(
         else:
             axes.set_ylim(0, _upper(observed, p2, margin=1.35))
         handles, names = axes.get_legend_handles_labels()
-        order = [names.index(n) for n in ("Observed", "Expected (median)",
-                                         r"Expected $\pm 1\sigma$", r"Expected $\pm 2\sigma$")]
-        axes.legend([handles[i] for i in order], [names[i] for i in order],
-                    loc="upper left", ncols=2)
+        order = [
+            names.index(n)
+            for n in (
+                "Observed",
+                "Expected (median)",
+                r"Expected $\pm 1\sigma$",
+                r"Expected $\pm 2\sigma$",
+            )
+        ]
+        axes.legend(
+            [handles[i] for i in order], [names[i] for i in order], loc="upper left", ncols=2
+        )
         _decorate(axes, title_label, right_label)
         return save_figure(figure, path_stem)
 
@@ -441,8 +544,14 @@ def plot_limit_events(
     if ylabel is None:
         ylabel = r"Upper limit on $N_{\mathrm{sig}}$"
     return _limit_figure(
-        _values(scan, "mass_mev"), _values(scan, "n_ul"), _expected_events(scan), path_stem,
-        xlabel=xlabel, ylabel=ylabel, title_label=title_label, right_label=_cl_label(cl),
+        _values(scan, "mass_mev"),
+        _values(scan, "n_ul"),
+        _expected_events(scan),
+        path_stem,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        title_label=title_label,
+        right_label=_cl_label(cl),
         log=log,
     )
 
@@ -453,8 +562,9 @@ def _scaled_limit(scan: pd.DataFrame, column: str, path_stem, *, what: str, **op
     # Events -> branching ratio (or |U|^2): the factor 1/(N_K A) (× 1/(B ρ)) of each row.
     factor = _ratio(observed, _values(scan, "n_ul"))
     expected = [factor * events for events in _expected_events(scan)]
-    return _limit_figure(_values(scan, "mass_mev"), observed, expected, path_stem,
-                         log=True, **options)
+    return _limit_figure(
+        _values(scan, "mass_mev"), observed, expected, path_stem, log=True, **options
+    )
 
 
 def plot_limit_br(
@@ -467,8 +577,16 @@ def plot_limit_br(
     cl: float = 0.90,
 ) -> list[Path]:
     """Branching-ratio upper limit vs mass (log scale) with the expected bands."""
-    return _scaled_limit(scan, "br_ul", path_stem, what="plot_limit_br", xlabel=xlabel,
-                         ylabel=ylabel, title_label=title_label, right_label=_cl_label(cl))
+    return _scaled_limit(
+        scan,
+        "br_ul",
+        path_stem,
+        what="plot_limit_br",
+        xlabel=xlabel,
+        ylabel=ylabel,
+        title_label=title_label,
+        right_label=_cl_label(cl),
+    )
 
 
 def plot_limit_u2(
@@ -481,8 +599,16 @@ def plot_limit_u2(
     cl: float = 0.90,
 ) -> list[Path]:
     """Mixing-parameter |U|² upper limit vs mass (log scale) with the expected bands."""
-    return _scaled_limit(scan, "u2_ul", path_stem, what="plot_limit_u2", xlabel=xlabel,
-                         ylabel=ylabel, title_label=title_label, right_label=_cl_label(cl))
+    return _scaled_limit(
+        scan,
+        "u2_ul",
+        path_stem,
+        what="plot_limit_u2",
+        xlabel=xlabel,
+        ylabel=ylabel,
+        title_label=title_label,
+        right_label=_cl_label(cl),
+    )
 
 
 # --------------------------------------------------------------------------- performance
@@ -519,15 +645,20 @@ def plot_resolution(
     title_label: str = "",
 ) -> list[Path]:
     """Mass resolution σ vs mass, with the half-width of the signal window."""
-    scan = _sorted_scan(scan, ["sigma_mev", "window_lo_mev", "window_hi_mev"],
-                        "plot_resolution")
+    scan = _sorted_scan(scan, ["sigma_mev", "window_lo_mev", "window_hi_mev"], "plot_resolution")
     mass, sigma = _values(scan, "mass_mev"), _values(scan, "sigma_mev")
     half_width = 0.5 * (_values(scan, "window_hi_mev") - _values(scan, "window_lo_mev"))
     with _style():
         figure, axes = _new_axes()
         axes.plot(mass, sigma, color="#0072B2", linewidth=1.6, label=r"Resolution $\sigma_m$")
-        axes.plot(mass, half_width, color="#D55E00", linestyle="--", linewidth=1.4,
-                  label="Signal window half-width")
+        axes.plot(
+            mass,
+            half_width,
+            color="#D55E00",
+            linestyle="--",
+            linewidth=1.4,
+            label="Signal window half-width",
+        )
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         _mass_limits(axes, mass)
@@ -576,21 +707,29 @@ def plot_all_scan_figures(
     given = dict(labels or {})
     unknown = sorted(set(given) - set(_LABEL_KEYS))
     if unknown:
-        raise ValueError(f"plot_all_scan_figures: unknown label key(s) {', '.join(unknown)}; "
-                         f"known: {', '.join(_LABEL_KEYS)}")
+        raise ValueError(
+            f"plot_all_scan_figures: unknown label key(s) {', '.join(unknown)}; "
+            f"known: {', '.join(_LABEL_KEYS)}"
+        )
     lab = {**_LABEL_KEYS, **given}
     _require(scan, SCAN_COLUMNS, "plot_all_scan_figures")
     outdir = Path(outdir)
     common = {"xlabel": lab["mass"], "title_label": lab["experiment"]}
     paths: list[Path] = []
     if spectrum is not None:
-        paths += plot_spectrum(spectrum, outdir / "missing_mass", lab["missing_mass"],
-                               lab["experiment"], log=lab["spectrum_log"],
-                               ylabel=lab["spectrum_ylabel"],
-                               component_labels=lab["components"],
-                               blind_regions=lab["blind_regions"])
-    paths += plot_limit_events(scan, outdir / "limit_events", ylabel=lab["events"],
-                               cl=lab["cl"], **common)
+        paths += plot_spectrum(
+            spectrum,
+            outdir / "missing_mass",
+            lab["missing_mass"],
+            lab["experiment"],
+            log=lab["spectrum_log"],
+            ylabel=lab["spectrum_ylabel"],
+            component_labels=lab["components"],
+            blind_regions=lab["blind_regions"],
+        )
+    paths += plot_limit_events(
+        scan, outdir / "limit_events", ylabel=lab["events"], cl=lab["cl"], **common
+    )
     paths += plot_limit_br(scan, outdir / "limit_br", lab["br"], cl=lab["cl"], **common)
     if "u2_ul" in scan.columns:
         paths += plot_limit_u2(scan, outdir / "limit_u2", lab["u2"], cl=lab["cl"], **common)

@@ -105,7 +105,9 @@ def unit_circle(state):
 
 
 def _ziggurat_tables(layers: int = 128):
-    """Tables of the ziggurat for the standard normal (Marsaglia & Tsang, J. Stat. Softw. 5 (2000) 8).
+    """Tables of the ziggurat for the standard normal.
+
+    G. Marsaglia and W. W. Tsang, J. Stat. Softw. 5 (2000) 8.
 
     128 layers: right-most layer edge r = 3.442619855899, layer area v = 9.91256303526217e-3.
     """

@@ -58,7 +58,9 @@ def fiducial_fraction(experiment: str) -> float:
         def survive(z, lam=lam):
             return math.exp(-(z - g.beam_z_start) / lam)
 
-        frac = (survive(g.fiducial_z_min) - survive(g.fiducial_z_max)) / (1.0 - survive(g.beam_z_end))
+        frac = (survive(g.fiducial_z_min) - survive(g.fiducial_z_max)) / (
+            1.0 - survive(g.beam_z_end)
+        )
         total += w * frac
     return total / weights.sum()
 
@@ -104,9 +106,13 @@ def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
     if inj and n_inj > 0:
         add(
             Sample(
-                "data_injection", exp, {cuts["signal_channel"]: 1.0},
-                masses=(float(inj["mass_mev"]) * 1e-3,), is_data=True,
-                description="injected signal", extra={"injection": dict(inj)},
+                "data_injection",
+                exp,
+                {cuts["signal_channel"]: 1.0},
+                masses=(float(inj["mass_mev"]) * 1e-3,),
+                is_data=True,
+                description="injected signal",
+                extra={"injection": dict(inj)},
             ),
             n_inj,
         )
@@ -117,7 +123,13 @@ def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
         add(Sample(name, exp, {name: 1.0}, forced_decays=forced, description=f"MC {name}"), n)
     masses = signal_masses_gev(cuts)
     add(
-        Sample(cuts["signal_channel"], exp, {cuts["signal_channel"]: 1.0}, masses=masses, description="signal MC"),
+        Sample(
+            cuts["signal_channel"],
+            exp,
+            {cuts["signal_channel"]: 1.0},
+            masses=masses,
+            description="signal MC",
+        ),
         int(config.get("signal_decays", 400_000)) * len(masses),
     )
     return plans

@@ -38,7 +38,9 @@ def robust_sigma(x: np.ndarray, clip: float = 2.5, iterations: int = 10) -> tupl
     return float(mean), float(sigma)
 
 
-def signal_grid(signal: pd.DataFrame, masses_mev: np.ndarray, n_fiducial: np.ndarray, k_sigma: float) -> pd.DataFrame:
+def signal_grid(
+    signal: pd.DataFrame, masses_mev: np.ndarray, n_fiducial: np.ndarray, k_sigma: float
+) -> pd.DataFrame:
     """Resolution and acceptance at each signal-MC mass.
 
     ``signal`` holds selected signal events with ``m_miss_mev``, ``true_mass_n``
@@ -57,10 +59,14 @@ def signal_grid(signal: pd.DataFrame, masses_mev: np.ndarray, n_fiducial: np.nda
         acc_err = np.sqrt((w[inside] ** 2).sum()) / n_fid if n_fid else 0.0
         rows.append(
             {
-                "mass_mev": float(m), "sigma_mev": sigma, "shift_mev": shift,
-                "acceptance": acc, "acceptance_err": acc_err,
+                "mass_mev": float(m),
+                "sigma_mev": sigma,
+                "shift_mev": shift,
+                "acceptance": acc,
+                "acceptance_err": acc_err,
                 "acceptance_total": w.sum() / n_fid if n_fid else 0.0,
-                "n_selected": int(len(sel)), "n_fiducial": int(n_fid),
+                "n_selected": int(len(sel)),
+                "n_fiducial": int(n_fid),
             }
         )
     return pd.DataFrame(rows)
@@ -70,7 +76,9 @@ def interpolate_grid(grid: pd.DataFrame, masses_mev: np.ndarray) -> pd.DataFrame
     """Resolution and acceptance at the scan masses (linear interpolation in mass)."""
     good = grid[np.isfinite(grid["sigma_mev"]) & (grid["n_selected"] > 0)]
     if len(good) < 2:
-        raise ValueError("signal MC: fewer than two masses with selected events; increase signal_decays")
+        raise ValueError(
+            "signal MC: fewer than two masses with selected events; increase signal_decays"
+        )
     x = good["mass_mev"].to_numpy()
     out = pd.DataFrame({"mass_mev": masses_mev})
     for col in ("sigma_mev", "shift_mev", "acceptance", "acceptance_err"):
@@ -85,7 +93,9 @@ def windows(hypotheses: pd.DataFrame, k_sigma: float) -> tuple[np.ndarray, np.nd
     return centre - half, centre + half
 
 
-def window_sums(values: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def window_sums(
+    values: np.ndarray, weights: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Σw and Σw² of the entries of ``values`` inside each [lo, hi) window (vectorised)."""
     order = np.argsort(values, kind="stable")
     v = np.asarray(values, dtype=float)[order]
@@ -125,7 +135,9 @@ def observed_in_windows(data_mass_mev: np.ndarray, lo: np.ndarray, hi: np.ndarra
     return np.rint(n).astype(np.int64)
 
 
-def histogram(values: np.ndarray, weights: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def histogram(
+    values: np.ndarray, weights: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Weighted histogram and the square root of its Σw² per bin."""
     h, _ = np.histogram(values, bins=edges, weights=weights)
     h2, _ = np.histogram(values, bins=edges, weights=np.asarray(weights, float) ** 2)

@@ -47,9 +47,13 @@ class Sample:
         if any(m < 0 for m in self.masses):
             raise ValueError(f"sample {self.name!r}: HNL masses must be non-negative")
         if not 0.0 <= self.forced_decays < 1.0:
-            raise ValueError(f"sample {self.name!r}: forced_decays must be in [0, 1), got {self.forced_decays}")
+            raise ValueError(
+                f"sample {self.name!r}: forced_decays must be in [0, 1), got {self.forced_decays}"
+            )
         if self.is_data and self.forced_decays:
-            raise ValueError(f"sample {self.name!r}: pseudo-data must be simulated without forced decays")
+            raise ValueError(
+                f"sample {self.name!r}: pseudo-data must be simulated without forced decays"
+            )
 
 
 def n_blocks(n_decays: int) -> int:
@@ -78,7 +82,8 @@ class Progress:
         self.last = now
         rate = done / max(now - self.start, 1e-9)
         print(
-            f"[{self.label}] {done:,}/{self.total:,} decays ({100.0 * done / max(self.total, 1):.1f}%),"
+            f"[{self.label}] {done:,}/{self.total:,} decays"
+            f" ({100.0 * done / max(self.total, 1):.1f}%),"
             f" {rate / 1e6:.2f} M decays/s",
             file=sys.stderr,
             flush=True,
@@ -110,7 +115,8 @@ def simulate(
         blocks = total_blocks - first_block
     if first_block < 0 or blocks <= 0 or first_block + blocks > total_blocks:
         raise ValueError(
-            f"block range [{first_block}, {first_block + blocks}) outside the sample's {total_blocks} blocks"
+            f"block range [{first_block}, {first_block + blocks}) outside"
+            f" the sample's {total_blocks} blocks"
         )
     key = sample_key(seed, sample.name)
     weights = {decays.channel(c).code: w for c, w in sample.channels.items()}
@@ -130,7 +136,7 @@ def simulate(
         "n_blocks": int(blocks),
         "block_size": BLOCK_SIZE,
         "n_decays_sample": int(n_decays),
-        "weights": "weight = trigger downscale factor x importance weight of forced decays in flight",
+        "weights": "trigger downscale factor x importance weight of forced decays in flight",
         "forced_decays": sample.forced_decays,
         "fiducial_z_m": [exp.GEOMETRY.fiducial_z_min, exp.GEOMETRY.fiducial_z_max],
         "config_hash": config_hash,
@@ -141,7 +147,11 @@ def simulate(
     out = np.zeros((per_batch, BLOCK_SIZE, exp.N_OUT))
     counts = np.zeros((masses.shape[0], 2), dtype=np.int64)
     writer = storage.TableWriter(output, columns, metadata)
-    bar = Progress(f"{sample.name} chunk {chunk}", min(n_decays, (first_block + blocks) * BLOCK_SIZE) - first_block * BLOCK_SIZE, enabled=progress)
+    bar = Progress(
+        f"{sample.name} chunk {chunk}",
+        min(n_decays, (first_block + blocks) * BLOCK_SIZE) - first_block * BLOCK_SIZE,
+        enabled=progress,
+    )
     try:
         done = 0
         for first in range(first_block, first_block + blocks, per_batch):
@@ -149,8 +159,18 @@ def simulate(
             n_out = np.zeros(nb, dtype=np.int64)
             counters = np.zeros((nb, masses.shape[0], 2), dtype=np.int64)
             exp.simulate_batch(
-                key, first, nb, n_decays, codes, cumulative, masses, sample.forced_decays,
-                geometry, out, n_out, counters,
+                key,
+                first,
+                nb,
+                n_decays,
+                codes,
+                cumulative,
+                masses,
+                sample.forced_decays,
+                geometry,
+                out,
+                n_out,
+                counters,
             )
             counts += counters.sum(axis=0)
             rows = np.concatenate([out[b, : n_out[b]] for b in range(nb)])

@@ -50,7 +50,9 @@ def atomic_path(path: str | os.PathLike):
 def write_json(path: str | os.PathLike, document: Any) -> None:
     """Write ``document`` as indented JSON, atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(document, indent=2, sort_keys=False, default=_json_default) + "\n")
+        tmp.write_text(
+            json.dumps(document, indent=2, sort_keys=False, default=_json_default) + "\n"
+        )
 
 
 def _json_default(value):
@@ -76,7 +78,9 @@ def read_json(path: str | os.PathLike) -> Any:
 def schema_for(columns: list[tuple[str, Any]], metadata: dict[str, Any]) -> pa.Schema:
     """An explicit Arrow schema from (name, numpy dtype) pairs plus provenance metadata."""
     fields = [
-        pa.field(name, pa.string() if np.dtype(dtype) == object else pa.from_numpy_dtype(np.dtype(dtype)))
+        pa.field(
+            name, pa.string() if np.dtype(dtype) == object else pa.from_numpy_dtype(np.dtype(dtype))
+        )
         for name, dtype in columns
     ]
     document = {"code_version": __version__, **metadata}
@@ -127,7 +131,9 @@ class TableWriter:
             self._ctx.__exit__(RuntimeError, RuntimeError("aborted"), None)
 
 
-def write_table(path, columns: list[tuple[str, Any]], arrays: dict[str, np.ndarray], metadata: dict[str, Any]) -> None:
+def write_table(
+    path, columns: list[tuple[str, Any]], arrays: dict[str, np.ndarray], metadata: dict[str, Any]
+) -> None:
     """Write a whole table at once (atomic, zstd, explicit schema)."""
     writer = TableWriter(path, columns, metadata)
     try:
@@ -159,7 +165,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, Any]:
 def read_table(path: str | os.PathLike, columns: Iterable[str] | None = None):
     """Read a Parquet file into a pandas DataFrame, reporting corrupt files with their path."""
     try:
-        return pq.read_table(path, columns=list(columns) if columns is not None else None).to_pandas()
+        return pq.read_table(
+            path, columns=list(columns) if columns is not None else None
+        ).to_pandas()
     except FileNotFoundError:
         raise CorruptFileError(f"missing intermediate file: {path}") from None
     except (pa.ArrowInvalid, OSError) as exc:

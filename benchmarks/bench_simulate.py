@@ -55,15 +55,23 @@ def main(argv=None) -> int:
                 best_cpu = min(best_cpu, time.process_time() - start_cpu)
             rate = n / best / args.threads
             row = {
-                "channel": name, "n_body": ch.n_body, "decays": n, "threads": args.threads,
-                "seconds": round(best, 3), "cpu_seconds": round(best_cpu, 3),
-                "decays_per_s_per_core": rate, "decays_per_cpu_s": n / best_cpu,
+                "channel": name,
+                "n_body": ch.n_body,
+                "decays": n,
+                "threads": args.threads,
+                "seconds": round(best, 3),
+                "cpu_seconds": round(best_cpu, 3),
+                "decays_per_s_per_core": rate,
+                "decays_per_cpu_s": n / best_cpu,
                 "written_fraction": meta["n_written"] / n,
             }
             results.append(row)
-            print(f"{name:7s} {ch.n_body}-body  {rate / 1e6:6.2f} M decays/s/core"
-                  f"  ({n / best_cpu / 1e6:.2f} M per CPU-second; {best:.2f} s wall for {n:.2g},"
-                  f" {row['written_fraction']:.3%} written)", flush=True)
+            print(
+                f"{name:7s} {ch.n_body}-body  {rate / 1e6:6.2f} M decays/s/core"
+                f"  ({n / best_cpu / 1e6:.2f} M per CPU-second; {best:.2f} s wall for {n:.2g},"
+                f" {row['written_fraction']:.3%} written)",
+                flush=True,
+            )
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0

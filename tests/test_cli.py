@@ -46,8 +46,17 @@ def test_list_channels(tmp_path):
 def test_simulate_one_channel(tmp_path):
     output = tmp_path / "kmu2.parquet"
     process = _simulate(
-        tmp_path, "--experiment", "na62", "--channel", "kmu2", "--decays", "100000",
-        "--seed", "3", "--output", output,
+        tmp_path,
+        "--experiment",
+        "na62",
+        "--channel",
+        "kmu2",
+        "--decays",
+        "100000",
+        "--seed",
+        "3",
+        "--output",
+        output,
     )
     assert process.returncode == 0, output_of(process)
     report = json.loads(process.stdout.strip().splitlines()[-1])
@@ -72,8 +81,17 @@ def test_simulate_is_reproducible(tmp_path):
     for name in ("a", "b"):
         output = tmp_path / f"{name}.parquet"
         process = _simulate(
-            tmp_path, "--experiment", "na62", "--channel", "ke3", "--decays", "70000",
-            "--seed", "11", "--output", output,
+            tmp_path,
+            "--experiment",
+            "na62",
+            "--channel",
+            "ke3",
+            "--decays",
+            "70000",
+            "--seed",
+            "11",
+            "--output",
+            output,
         )
         assert process.returncode == 0, output_of(process)
         tables.append(pd.read_parquet(output))
@@ -84,8 +102,19 @@ def test_simulate_is_reproducible(tmp_path):
 def test_simulate_signal_channel_with_a_mass(tmp_path):
     output = tmp_path / "hnl.parquet"
     process = _simulate(
-        tmp_path, "--experiment", "na62", "--channel", "hnl_e", "--mass", "300",
-        "--decays", "70000", "--seed", "2", "--output", output,
+        tmp_path,
+        "--experiment",
+        "na62",
+        "--channel",
+        "hnl_e",
+        "--mass",
+        "300",
+        "--decays",
+        "70000",
+        "--seed",
+        "2",
+        "--output",
+        output,
     )
     assert process.returncode == 0, output_of(process)
     assert json.loads(process.stdout.strip().splitlines()[-1])["n_generated"] == 70000
@@ -94,8 +123,15 @@ def test_simulate_signal_channel_with_a_mass(tmp_path):
 def test_signal_channel_without_mass_is_refused(tmp_path):
     output = tmp_path / "hnl.parquet"
     process = _simulate(
-        tmp_path, "--experiment", "na62", "--channel", "hnl_e", "--decays", "1000",
-        "--output", output,
+        tmp_path,
+        "--experiment",
+        "na62",
+        "--channel",
+        "hnl_e",
+        "--decays",
+        "1000",
+        "--output",
+        output,
     )
     assert process.returncode != 0, output_of(process)
     assert "--mass" in process.stderr, output_of(process)
@@ -106,8 +142,15 @@ def test_signal_channel_without_mass_is_refused(tmp_path):
 
 def test_unknown_channel_lists_the_valid_ones(tmp_path):
     process = _simulate(
-        tmp_path, "--experiment", "na62", "--channel", "kmu9", "--decays", "1000",
-        "--output", tmp_path / "x.parquet",
+        tmp_path,
+        "--experiment",
+        "na62",
+        "--channel",
+        "kmu9",
+        "--decays",
+        "1000",
+        "--output",
+        tmp_path / "x.parquet",
     )
     assert process.returncode != 0, output_of(process)
     assert "kmu9" in process.stderr, output_of(process)
@@ -118,8 +161,15 @@ def test_unknown_channel_lists_the_valid_ones(tmp_path):
 
 def test_unknown_experiment_lists_the_valid_ones(tmp_path):
     process = _simulate(
-        tmp_path, "--experiment", "na99", "--channel", "kmu2", "--decays", "1000",
-        "--output", tmp_path / "x.parquet",
+        tmp_path,
+        "--experiment",
+        "na99",
+        "--channel",
+        "kmu2",
+        "--decays",
+        "1000",
+        "--output",
+        tmp_path / "x.parquet",
     )
     assert process.returncode != 0, output_of(process)
     assert "na99" in process.stderr, output_of(process)
@@ -130,8 +180,15 @@ def test_unknown_experiment_lists_the_valid_ones(tmp_path):
 
 def test_experiment_not_implemented_yet(tmp_path):
     process = _simulate(
-        tmp_path, "--experiment", "na48_2", "--channel", "kmu2", "--decays", "1000",
-        "--output", tmp_path / "x.parquet",
+        tmp_path,
+        "--experiment",
+        "na48_2",
+        "--channel",
+        "kmu2",
+        "--decays",
+        "1000",
+        "--output",
+        tmp_path / "x.parquet",
     )
     assert process.returncode != 0, output_of(process)
     assert "na48_2" in process.stderr and "not implemented" in process.stderr, output_of(process)
@@ -149,8 +206,15 @@ def test_missing_options_are_named(tmp_path):
 @pytest.mark.parametrize("decays", ["0", "-5"])
 def test_non_positive_decays_are_refused(tmp_path, decays):
     process = _simulate(
-        tmp_path, "--experiment", "na62", "--channel", "kmu2", "--decays", decays,
-        "--output", tmp_path / "x.parquet",
+        tmp_path,
+        "--experiment",
+        "na62",
+        "--channel",
+        "kmu2",
+        "--decays",
+        decays,
+        "--output",
+        tmp_path / "x.parquet",
     )
     assert process.returncode != 0, output_of(process)
     assert "--decays" in process.stderr, output_of(process)

@@ -120,8 +120,9 @@ def test_coerce_snakemake_strings():
 
 
 def test_coerce_nested_strings_from_base_loader():
-    raw = {"injection": {"na62_en": {"mass_mev": "300", "branching_ratio": "1e-6",
-                                     "lifetime_ps": "0"}}}
+    raw = {
+        "injection": {"na62_en": {"mass_mev": "300", "branching_ratio": "1e-6", "lifetime_ps": "0"}}
+    }
     signal = load_config(raw)["injection"]["na62_en"]
     assert signal == {"mass_mev": 300.0, "branching_ratio": 1e-6, "lifetime_ps": 0.0}
     assert all(isinstance(v, float) for v in signal.values())
@@ -133,7 +134,7 @@ def test_coerce_through_snakemake_parser():
         [
             "scale=0.5",
             "seed=42.0",
-            'injection={na62_en: {mass_mev: 300, branching_ratio: 2e-6}}',
+            "injection={na62_en: {mass_mev: 300, branching_ratio: 2e-6}}",
             "selections=na62_en",
         ]
     )
@@ -233,8 +234,7 @@ def test_injection_missing_branching_ratio():
 
 
 def test_injection_negative_lifetime():
-    raw = {"injection": {"na62_en": {"mass_mev": 300, "branching_ratio": 1e-6,
-                                     "lifetime_ps": -1}}}
+    raw = {"injection": {"na62_en": {"mass_mev": 300, "branching_ratio": 1e-6, "lifetime_ps": -1}}}
     assert "config key 'injection.na62_en.lifetime_ps' = -1" in refused(raw)
 
 
@@ -253,8 +253,7 @@ def test_injection_for_unknown_selection():
 
 
 def test_injection_typo_in_nested_key():
-    raw = {"injection": {"na62_en": {"mass_mev": 300, "branching_ratio": 1e-6,
-                                     "lifetme_ps": 5}}}
+    raw = {"injection": {"na62_en": {"mass_mev": 300, "branching_ratio": 1e-6, "lifetme_ps": 5}}}
     message = refused(raw)
     assert "lifetme_ps" in message and "did you mean 'lifetime_ps'" in message
 
@@ -263,25 +262,34 @@ def test_injection_in_other_selection_ranges(monkeypatch):
     # The per-selection ranges apply as soon as a selection is implemented.
     monkeypatch.setattr(cfg, "IMPLEMENTED_SELECTIONS", cfg.SELECTIONS)
     base = {"selections": ["na62rk_mun", "na48_2_lnv"]}
-    ok = {"na62rk_mun": {"mass_mev": 350, "branching_ratio": 1e-6},
-          "na48_2_lnv": {"mass_mev": 245.2, "branching_ratio": 1e-10}}
+    ok = {
+        "na62rk_mun": {"mass_mev": 350, "branching_ratio": 1e-6},
+        "na48_2_lnv": {"mass_mev": 245.2, "branching_ratio": 1e-10},
+    }
     assert load_config({**base, "injection": ok})["injection"] == {
         name: {k: float(v) for k, v in signal.items()} for name, signal in ok.items()
     }
-    message = refused({**base, "injection": {"na62rk_mun": {"mass_mev": 299,
-                                                             "branching_ratio": 1e-6}}})
+    message = refused(
+        {**base, "injection": {"na62rk_mun": {"mass_mev": 299, "branching_ratio": 1e-6}}}
+    )
     assert "config key 'injection.na62rk_mun.mass_mev' = 299" in message
-    message = refused({**base, "injection": {"na48_2_lnv": {"mass_mev": 390,
-                                                             "branching_ratio": 1e-10}}})
+    message = refused(
+        {**base, "injection": {"na48_2_lnv": {"mass_mev": 390, "branching_ratio": 1e-10}}}
+    )
     assert "config key 'injection.na48_2_lnv.mass_mev' = 390" in message
-    message = refused({"selections": ["na62_pnn"],
-                       "injection": {"na62_pnn": {"mass_mev": 300, "branching_ratio": 1e-10}}})
+    message = refused(
+        {
+            "selections": ["na62_pnn"],
+            "injection": {"na62_pnn": {"mass_mev": 300, "branching_ratio": 1e-10}},
+        }
+    )
     assert "not a resonance search" in message
 
 
-@pytest.mark.parametrize(("typo", "hint"), [("sede", "seed"), ("scael", "scale"),
-                                            ("selection", "selections"),
-                                            ("unblinded", "unblind")])
+@pytest.mark.parametrize(
+    ("typo", "hint"),
+    [("sede", "seed"), ("scael", "scale"), ("selection", "selections"), ("unblinded", "unblind")],
+)
 def test_unknown_top_level_key(typo, hint):
     message = refused({typo: 1})
     assert repr(typo) in message
@@ -308,8 +316,10 @@ def test_config_error_is_value_error():
 
 
 def test_validated_from_snakemake_updates_in_place():
-    config = {"scale": "0.5", "injection": {"na62_en": {"mass_mev": "300",
-                                                        "branching_ratio": "2e-6"}}}
+    config = {
+        "scale": "0.5",
+        "injection": {"na62_en": {"mass_mev": "300", "branching_ratio": "2e-6"}},
+    }
     returned = cfg.validated_from_snakemake(config)
     assert returned is config
     assert config["scale"] == 0.5 and config["seed"] == 20150701

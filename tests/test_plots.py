@@ -152,17 +152,21 @@ def test_single_scan_figure(tmp_path, scan, function, args):
 
 @pytest.mark.parametrize("log", [True, False])
 def test_spectrum_figure(tmp_path, spectrum, log):
-    paths = plots.plot_spectrum(spectrum, tmp_path / "missing_mass",
-                                r"$m_{\mathrm{miss}}$ [MeV/$c^2$]", "NA62", log=log,
-                                blind_regions=[(280.0, 320.0)])
+    paths = plots.plot_spectrum(
+        spectrum,
+        tmp_path / "missing_mass",
+        r"$m_{\mathrm{miss}}$ [MeV/$c^2$]",
+        "NA62",
+        log=log,
+        blind_regions=[(280.0, 320.0)],
+    )
     assert_figure_files(paths, "missing_mass")
 
 
 def test_spectrum_with_gap_and_data_only(tmp_path):
     spectrum = make_spectrum(signal=False)
     # A region left out of the table (e.g. blinded) and no MC at all.
-    spectrum = spectrum[(spectrum.component == "data")
-                        & ~spectrum.bin_lo.between(100.0, 150.0)]
+    spectrum = spectrum[(spectrum.component == "data") & ~spectrum.bin_lo.between(100.0, 150.0)]
     paths = plots.plot_spectrum(spectrum, tmp_path / "data_only", title_label="NA62")
     assert_figure_files(paths, "data_only")
 

@@ -62,7 +62,14 @@ INJECTION_EVENTS = 40
 INJECTION_BR = float(f"{INJECTION_EVENTS / (N_K_PUBLISHED * TINY_CONFIG['scale'] * 0.3):.2g}")
 
 SCAN_COLUMNS = [
-    "mass_mev", "n_obs", "n_bkg", "n_bkg_err", "acceptance", "n_ul", "br_ul", "u2_ul",
+    "mass_mev",
+    "n_obs",
+    "n_bkg",
+    "n_bkg_err",
+    "acceptance",
+    "n_ul",
+    "br_ul",
+    "u2_ul",
     "local_significance",
 ]
 SUMMARY_KEYS = ["n_kaon_decays", "n_kaon_decays_err", "n_generated", "seed", "config_hash"]
@@ -370,10 +377,17 @@ def _corrupt_copy(source: Path, destination: Path, how: str) -> Path:
 def _select_on(path: Path, baseline: Run, code_root: Path, tmp_path: Path):
     return run_cli(
         [
-            "select", "--selection", SELECTION, "--inputs", path,
-            "--kaon-momentum", baseline.results / "kaon_momentum.json",
-            "--output", tmp_path / "out" / "kmu2.parquet",
-            "--summary", tmp_path / "out" / "kmu2.json",
+            "select",
+            "--selection",
+            SELECTION,
+            "--inputs",
+            path,
+            "--kaon-momentum",
+            baseline.results / "kaon_momentum.json",
+            "--output",
+            tmp_path / "out" / "kmu2.parquet",
+            "--summary",
+            tmp_path / "out" / "kmu2.json",
         ],
         cwd=tmp_path,
         code_root=code_root,

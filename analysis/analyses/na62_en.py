@@ -14,17 +14,25 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from analysis import decays, hnl, scan, storage
+from analysis import decays, storage
 from analysis.normalisation import Acceptance, kaon_flux
 from analysis.selections import load_cuts
 from analysis.selections import na62_en as cuts_module
 
 SELECTION = "na62_en"
 CANDIDATE_COLUMNS = [
-    ("m2_miss", np.float64), ("m_miss_mev", np.float64), ("p", np.float32), ("eop", np.float32),
+    ("m2_miss", np.float64),
+    ("m_miss_mev", np.float64),
+    ("p", np.float32),
+    ("eop", np.float32),
     ("weight", np.float32),
 ]
-TRUTH = [("true_channel", np.uint8), ("true_mass_n", np.float32), ("true_z", np.float32), ("true_pid_1", np.int32)]
+TRUTH = [
+    ("true_channel", np.uint8),
+    ("true_mass_n", np.float32),
+    ("true_z", np.float32),
+    ("true_pid_1", np.int32),
+]
 
 
 def _chunks(paths, columns=None, filters=None, batch_rows=1_000_000):
@@ -62,11 +70,16 @@ def kaon_momentum(data_paths, output, cuts=None) -> dict:
         parts.append(cuts_module.k3pi_total_momentum(df, cuts))
     k3pi = pd.concat(parts) if parts else pd.DataFrame(columns=["px", "py", "pz", "m3pi"])
     if len(k3pi) < 10:
-        raise ValueError(f"only {len(k3pi)} K3pi candidates in the pseudo-data: cannot measure the kaon momentum")
+        raise ValueError(
+            f"only {len(k3pi)} K3pi candidates in the pseudo-data: cannot measure the kaon momentum"
+        )
     n = len(k3pi)
     result = {
-        "px": float(k3pi["px"].mean()), "py": float(k3pi["py"].mean()), "pz": float(k3pi["pz"].mean()),
-        "px_err": float(k3pi["px"].std() / math.sqrt(n)), "py_err": float(k3pi["py"].std() / math.sqrt(n)),
+        "px": float(k3pi["px"].mean()),
+        "py": float(k3pi["py"].mean()),
+        "pz": float(k3pi["pz"].mean()),
+        "px_err": float(k3pi["px"].std() / math.sqrt(n)),
+        "py_err": float(k3pi["py"].std() / math.sqrt(n)),
         "pz_err": float(k3pi["pz"].std() / math.sqrt(n)),
         "p_rms": float(np.sqrt(k3pi["px"] ** 2 + k3pi["py"] ** 2 + k3pi["pz"] ** 2).std()),
         "n_k3pi": int(n),
@@ -112,10 +125,16 @@ def select(sample_paths, kaon_json, output, summary_output, cuts=None) -> dict:
     is_data = meta0["sample"] == "data"
     columns = CANDIDATE_COLUMNS + ([] if is_data else [c for c in TRUTH if c[0] in cand])
     info = {
-        "selection": SELECTION, "sample": meta0["sample"], "stream": meta0["stream"],
-        "experiment": meta0["experiment"], "seed": meta0["seed"], "config_hash": meta0.get("config_hash", ""),
-        "channels": meta0["channels"], "masses_gev": meta0["masses_gev"],
-        "n_generated": int(n_gen), "n_fiducial": int(n_fid),
+        "selection": SELECTION,
+        "sample": meta0["sample"],
+        "stream": meta0["stream"],
+        "experiment": meta0["experiment"],
+        "seed": meta0["seed"],
+        "config_hash": meta0.get("config_hash", ""),
+        "channels": meta0["channels"],
+        "masses_gev": meta0["masses_gev"],
+        "n_generated": int(n_gen),
+        "n_fiducial": int(n_fid),
         "n_fiducial_per_mass": per_mass_fid.tolist(),
         "n_candidates": int(len(cand)),
         "normalisation": {"events": int(norm_n), "weighted": norm_w, "weighted_w2": norm_w2},
@@ -143,7 +162,9 @@ def normalise(sample_summaries: dict[str, str | Path], output, cuts=None) -> dic
     info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
     data = info["data"]["normalisation"]
     acceptances = {
-        name: Acceptance(s["normalisation"]["weighted"], s["normalisation"]["weighted_w2"], s["n_fiducial"])
+        name: Acceptance(
+            s["normalisation"]["weighted"], s["normalisation"]["weighted_w2"], s["n_fiducial"]
+        )
         for name, s in info.items()
         if name in cuts["background_channels"]
     }
@@ -153,15 +174,25 @@ def normalise(sample_summaries: dict[str, str | Path], output, cuts=None) -> dic
         **flux.as_dict(),
         "normalisation_channel": cuts["normalisation"]["channel"],
         "n_norm_events": data["events"],
-        "acceptance_by_channel": {c: {"value": a.value, "error": a.error} for c, a in acceptances.items()},
+        "acceptance_by_channel": {
+            c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
+        },
         "n_kaon_decays_true": info["data"]["n_fiducial"],
     }
     storage.write_json(output, result)
     return result
 
 
-def run_scan(candidates: dict[str, str | Path], summaries: dict[str, str | Path], normalisation_json,
-             config: dict, scan_output, spectrum_output, summary_output, cuts=None) -> dict:
+def run_scan(
+    candidates: dict[str, str | Path],
+    summaries: dict[str, str | Path],
+    normalisation_json,
+    config: dict,
+    scan_output,
+    spectrum_output,
+    summary_output,
+    cuts=None,
+) -> dict:
     """The mass scan: scan.parquet, spectrum.parquet and summary.json."""
     from analysis.analyses import resonance
 
@@ -201,12 +232,22 @@ def run_scan(candidates: dict[str, str | Path], summaries: dict[str, str | Path]
         "n_generated": {name: s["n_generated"] for name, s in info.items()},
         "n_obs": scan_summary["n_obs_signal_region"],
         "n_bkg": scan_summary["n_bkg_signal_region"],
-        **{k: v for k, v in scan_summary.items() if k not in ("n_obs_signal_region", "n_bkg_signal_region")},
+        **{
+            k: v
+            for k, v in scan_summary.items()
+            if k not in ("n_obs_signal_region", "n_bkg_signal_region")
+        },
         "cutflow_data": info["data"]["cutflow_signal"],
         "cutflow_normalisation_data": info["data"]["cutflow_normalisation"],
     }
-    metadata = {"selection": SELECTION, "seed": int(config["seed"]), "config_hash": config.get("config_hash", "")}
-    resonance.write_outputs(table, spectrum, summary, scan_output, spectrum_output, summary_output, metadata)
+    metadata = {
+        "selection": SELECTION,
+        "seed": int(config["seed"]),
+        "config_hash": config.get("config_hash", ""),
+    }
+    resonance.write_outputs(
+        table, spectrum, summary, scan_output, spectrum_output, summary_output, metadata
+    )
     return summary
 
 
@@ -217,6 +258,10 @@ def plot(scan_path, spectrum_path, outdir, cuts=None) -> list[str]:
     cuts = cuts or load_cuts(SELECTION)
     labels = dict(cuts["labels"])
     labels["components"] = {"data": "Pseudo-data"} | {
-        name: ch.label for name, ch in decays.CHANNELS.items() if name in cuts["background_channels"]
+        name: ch.label
+        for name, ch in decays.CHANNELS.items()
+        if name in cuts["background_channels"]
     }
-    return plots.plot_all_scan_figures(storage.read_table(scan_path), storage.read_table(spectrum_path), outdir, labels)
+    return plots.plot_all_scan_figures(
+        storage.read_table(scan_path), storage.read_table(spectrum_path), outdir, labels
+    )

@@ -15,9 +15,24 @@ from analysis import decays, hnl, scan, storage
 from analysis.stats import expected, rolke, significance
 
 SCAN_COLUMNS = [
-    "mass_mev", "n_obs", "n_bkg", "n_bkg_err", "acceptance", "n_ul", "br_ul", "u2_ul",
-    "local_significance", "sigma_mev", "window_lo_mev", "window_hi_mev", "acceptance_err",
-    "n_ul_exp_m2", "n_ul_exp_m1", "n_ul_exp_med", "n_ul_exp_p1", "n_ul_exp_p2",
+    "mass_mev",
+    "n_obs",
+    "n_bkg",
+    "n_bkg_err",
+    "acceptance",
+    "n_ul",
+    "br_ul",
+    "u2_ul",
+    "local_significance",
+    "sigma_mev",
+    "window_lo_mev",
+    "window_hi_mev",
+    "acceptance_err",
+    "n_ul_exp_m2",
+    "n_ul_exp_m1",
+    "n_ul_exp_med",
+    "n_ul_exp_p1",
+    "n_ul_exp_p2",
 ]
 
 
@@ -102,11 +117,19 @@ def run(
     masses = hyp["mass_mev"].to_numpy()
     table = pd.DataFrame(
         {
-            "mass_mev": masses, "n_obs": n_obs, "n_bkg": n_bkg, "n_bkg_err": n_bkg_err,
-            "acceptance": acc, "n_ul": n_ul, "br_ul": br_ul,
+            "mass_mev": masses,
+            "n_obs": n_obs,
+            "n_bkg": n_bkg,
+            "n_bkg_err": n_bkg_err,
+            "acceptance": acc,
+            "n_ul": n_ul,
+            "br_ul": br_ul,
             "u2_ul": hnl.u2_from_branching_ratio(br_ul, masses * 1e-3, cuts["lepton"]),
-            "local_significance": z, "sigma_mev": hyp["sigma_mev"].to_numpy(),
-            "window_lo_mev": lo, "window_hi_mev": hi, "acceptance_err": hyp["acceptance_err"].to_numpy(),
+            "local_significance": z,
+            "sigma_mev": hyp["sigma_mev"].to_numpy(),
+            "window_lo_mev": lo,
+            "window_hi_mev": hi,
+            "acceptance_err": hyp["acceptance_err"].to_numpy(),
         }
     )
     for name, q in zip(("m2", "m1", "med", "p1", "p2"), bands, strict=True):
@@ -117,10 +140,17 @@ def run(
     spectrum = _spectrum(cuts, data_mass, mc, scale)
     best = int(np.argmax(z))
     n_toys = int(sc.get("global_toys", 2000))
-    z_global, _ = global_significance(float(z[best]), mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed)
-    region = (data_mass >= cuts["scan"]["mass_range_mev"][0]) & (data_mass <= cuts["scan"]["mass_range_mev"][1])
+    z_global, _ = global_significance(
+        float(z[best]), mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
+    )
+    region = (data_mass >= cuts["scan"]["mass_range_mev"][0]) & (
+        data_mass <= cuts["scan"]["mass_range_mev"][1]
+    )
     expected_region = {
-        c: float(scale[c] * d.loc[d["m_miss_mev"].between(*cuts["scan"]["mass_range_mev"]), "weight"].sum())
+        c: float(
+            scale[c]
+            * d.loc[d["m_miss_mev"].between(*cuts["scan"]["mass_range_mev"]), "weight"].sum()
+        )
         for c, d in mc.items()
     }
     summary = {
@@ -130,14 +160,20 @@ def run(
         "n_obs_signal_region": int(region.sum()),
         "n_bkg_signal_region": float(sum(expected_region.values())),
         "background_by_source": expected_region,
-        "resolution_mev": {"min": float(np.nanmin(table["sigma_mev"])), "max": float(np.nanmax(table["sigma_mev"]))},
+        "resolution_mev": {
+            "min": float(np.nanmin(table["sigma_mev"])),
+            "max": float(np.nanmax(table["sigma_mev"])),
+        },
         "acceptance": {"min": float(acc.min()), "max": float(acc.max())},
         "br_ul": {"min": float(np.min(br_ul)), "max": float(np.max(br_ul))},
         "u2_ul": {"min": float(table["u2_ul"].min()), "max": float(table["u2_ul"].max())},
         "most_significant": {
-            "mass_mev": float(masses[best]), "local_significance": float(z[best]),
-            "n_obs": int(n_obs[best]), "n_bkg": float(n_bkg[best]),
-            "global_significance": z_global, "global_toys": n_toys,
+            "mass_mev": float(masses[best]),
+            "local_significance": float(z[best]),
+            "n_obs": int(n_obs[best]),
+            "n_bkg": float(n_bkg[best]),
+            "global_significance": z_global,
+            "global_toys": n_toys,
         },
         "signal_grid": grid.to_dict(orient="records"),
     }
@@ -149,21 +185,46 @@ def _spectrum(cuts, data_mass, mc, scale) -> pd.DataFrame:
     edges = np.arange(lo, hi + 0.5 * cuts["spectrum"]["bin_mev"], cuts["spectrum"]["bin_mev"])
     parts = []
     h, err = scan.histogram(data_mass, np.ones(len(data_mass)), edges)
-    parts.append(pd.DataFrame({"bin_lo": edges[:-1], "bin_hi": edges[1:], "component": "data", "count": h, "count_err": err}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "bin_lo": edges[:-1],
+                "bin_hi": edges[1:],
+                "component": "data",
+                "count": h,
+                "count_err": err,
+            }
+        )
+    )
     for c, d in mc.items():
         h, err = scan.histogram(d["m_miss_mev"].to_numpy(), d["weight"].to_numpy(), edges)
         parts.append(
             pd.DataFrame(
-                {"bin_lo": edges[:-1], "bin_hi": edges[1:], "component": c, "count": scale[c] * h, "count_err": scale[c] * err}
+                {
+                    "bin_lo": edges[:-1],
+                    "bin_hi": edges[1:],
+                    "component": c,
+                    "count": scale[c] * h,
+                    "count_err": scale[c] * err,
+                }
             )
         )
     return pd.concat(parts, ignore_index=True)
 
 
-def write_outputs(table, spectrum, summary, scan_path, spectrum_path, summary_path, metadata) -> None:
-    storage.write_table(scan_path, [(c, table[c].dtype) for c in table.columns], {c: table[c].to_numpy() for c in table.columns}, metadata)
+def write_outputs(
+    table, spectrum, summary, scan_path, spectrum_path, summary_path, metadata
+) -> None:
     storage.write_table(
-        spectrum_path, [(c, spectrum[c].dtype if c != "component" else object) for c in spectrum.columns],
-        {c: spectrum[c].to_numpy() for c in spectrum.columns}, metadata,
+        scan_path,
+        [(c, table[c].dtype) for c in table.columns],
+        {c: table[c].to_numpy() for c in table.columns},
+        metadata,
+    )
+    storage.write_table(
+        spectrum_path,
+        [(c, spectrum[c].dtype if c != "component" else object) for c in spectrum.columns],
+        {c: spectrum[c].to_numpy() for c in spectrum.columns},
+        metadata,
     )
     storage.write_json(summary_path, summary)

@@ -34,10 +34,16 @@ CHANNELS: dict[str, Channel] = {
         Channel("kmu2", 1, r"$K^+\to\mu^+\nu$", C.BR_KMU2, 2, "K+ -> mu+ nu"),
         Channel("ke2", 2, r"$K^+\to e^+\nu$", C.BR_KE2, 2, "K+ -> e+ nu"),
         Channel("k2pi", 3, r"$K^+\to\pi^+\pi^0$", C.BR_K2PI, 2, "K+ -> pi+ pi0 (pi0 -> gg, e+e-g)"),
-        Channel("k3pi", 4, r"$K^+\to\pi^+\pi^+\pi^-$", C.BR_K3PI, 3, "K+ -> pi+ pi+ pi- (Dalitz ME)"),
+        Channel(
+            "k3pi", 4, r"$K^+\to\pi^+\pi^+\pi^-$", C.BR_K3PI, 3, "K+ -> pi+ pi+ pi- (Dalitz ME)"
+        ),
         Channel("ke3", 5, r"$K^+\to\pi^0e^+\nu$", C.BR_KE3, 3, "K+ -> pi0 e+ nu (form factors)"),
-        Channel("kmu3", 6, r"$K^+\to\pi^0\mu^+\nu$", C.BR_KMU3, 3, "K+ -> pi0 mu+ nu (form factors)"),
-        Channel("k3pi0", 7, r"$K^+\to\pi^+\pi^0\pi^0$", C.BR_K3PI0, 3, "K+ -> pi+ pi0 pi0 (Dalitz ME)"),
+        Channel(
+            "kmu3", 6, r"$K^+\to\pi^0\mu^+\nu$", C.BR_KMU3, 3, "K+ -> pi0 mu+ nu (form factors)"
+        ),
+        Channel(
+            "k3pi0", 7, r"$K^+\to\pi^+\pi^0\pi^0$", C.BR_K3PI0, 3, "K+ -> pi+ pi0 pi0 (Dalitz ME)"
+        ),
         Channel("hnl_e", 8, r"$K^+\to e^+N$", 0.0, 2, "K+ -> e+ N, N invisible (signal)", True),
         Channel("hnl_mu", 9, r"$K^+\to\mu^+N$", 0.0, 2, "K+ -> mu+ N, N invisible (signal)", True),
     )

@@ -19,7 +19,16 @@ import numpy as np
 
 from analysis import particles as pt
 from analysis._jit import jit
-from analysis.constants import KL3_LAMBDA_0, KL3_LAMBDA_P1, KL3_LAMBDA_P2, M_E, M_K, M_MU, M_PI, M_PI0
+from analysis.constants import (
+    KL3_LAMBDA_0,
+    KL3_LAMBDA_P1,
+    KL3_LAMBDA_P2,
+    M_E,
+    M_K,
+    M_MU,
+    M_PI,
+    M_PI0,
+)
 from analysis.decays import phase_space, pi0
 from analysis.kinematics import to_lab
 from analysis.rng import uniform

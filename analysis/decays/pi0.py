@@ -25,6 +25,7 @@ from analysis.kinematics import (
     two_body_rest,
 )
 from analysis.rng import uniform, unit_circle
+
 _R = (M_E / M_PI0) ** 2
 _X_MIN = 4.0 * _R
 _W_MAX = (1.0 + PI0_TFF_SLOPE) ** 2
@@ -36,7 +37,10 @@ def dalitz_density(x):
     if x <= _X_MIN or x >= 1.0:
         return 0.0
     return (
-        (1.0 - x) ** 3 / x * (1.0 + 2.0 * _R / x) * math.sqrt(1.0 - 4.0 * _R / x)
+        (1.0 - x) ** 3
+        / x
+        * (1.0 + 2.0 * _R / x)
+        * math.sqrt(1.0 - 4.0 * _R / x)
         * (1.0 + PI0_TFF_SLOPE * x) ** 2
     )
 

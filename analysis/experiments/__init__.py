@@ -9,7 +9,9 @@ IMPLEMENTED = ("na62",)
 def experiment_module(name: str):
     """The module implementing experiment ``name``, with a clear error otherwise."""
     if name not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {name!r}; valid experiments: {', '.join(EXPERIMENTS)}")
+        raise ValueError(
+            f"unknown experiment {name!r}; valid experiments: {', '.join(EXPERIMENTS)}"
+        )
     if name not in IMPLEMENTED:
         raise NotImplementedError(
             f"experiment {name!r} is not implemented yet; implemented: {', '.join(IMPLEMENTED)}"

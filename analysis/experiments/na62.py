@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import namedtuple
+
 import numpy as np
 from numba import prange
 
@@ -43,7 +44,9 @@ def make_geometry(**overrides) -> Geometry:
     """The geometry, with optional overrides of individual fields (e.g. in tests)."""
     unknown = sorted(set(overrides) - set(_FLAT))
     if unknown:
-        raise ValueError(f"unknown geometry field(s) {', '.join(unknown)}; known: {', '.join(_FLAT)}")
+        raise ValueError(
+            f"unknown geometry field(s) {', '.join(unknown)}; known: {', '.join(_FLAT)}"
+        )
     return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
 
 
@@ -61,6 +64,7 @@ def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
     for name, value in geometry._asdict().items():
         record[name] = value
     return record
+
 
 #: Output columns of the reconstructed-event table (name, dtype).
 RECO_COLUMNS = [
@@ -97,8 +101,12 @@ N_OUT = len(COLUMNS)
 _COL = {name: i for i, (name, _) in enumerate(COLUMNS)}
 C_EVENT, C_STREAM, C_WEIGHT, C_NTRK = 0, 1, 2, 3
 C_TRK0 = 4  # first track column; 6 columns per track
-C_ZVTX, C_CDA, C_LKR, C_LAV, C_IRC = (_COL[c] for c in ("z_vtx", "cda", "n_lkr_extra", "lav", "irc_sac"))
-C_TCH, C_TZ, C_TM, C_TPK, C_TPID = (_COL[c] for c in ("true_channel", "true_z", "true_mass_n", "true_pk", "true_pid_1"))
+C_ZVTX, C_CDA, C_LKR, C_LAV, C_IRC = (
+    _COL[c] for c in ("z_vtx", "cda", "n_lkr_extra", "lav", "irc_sac")
+)
+C_TCH, C_TZ, C_TM, C_TPK, C_TPID = (
+    _COL[c] for c in ("true_channel", "true_z", "true_mass_n", "true_pk", "true_pid_1")
+)
 
 STREAM_POSITRON, STREAM_CONTROL, STREAM_THREE_TRACK = 1, 2, 3
 
@@ -123,9 +131,16 @@ def alive_at(table, i, z):
 def _position(table, j, z, g):
     q = pt.charge(int(table[j, pt.PID]))
     return position_at(
-        table[j, pt.X], table[j, pt.Y], table[j, pt.Z],
-        table[j, pt.PX], table[j, pt.PY], table[j, pt.PZ],
-        q, z, g.spectrometer_z_magnet, g.spectrometer_kick,
+        table[j, pt.X],
+        table[j, pt.Y],
+        table[j, pt.Z],
+        table[j, pt.PX],
+        table[j, pt.PY],
+        table[j, pt.PZ],
+        q,
+        z,
+        g.spectrometer_z_magnet,
+        g.spectrometer_kick,
     )
 
 
@@ -158,8 +173,10 @@ def in_acceptance(table, i, g):
     r_in2 = g.spectrometer_r_inner**2
     r_out2 = g.spectrometer_r_outer**2
     chambers = (
-        g.spectrometer_z_chambers_0, g.spectrometer_z_chambers_1,
-        g.spectrometer_z_chambers_2, g.spectrometer_z_chambers_3,
+        g.spectrometer_z_chambers_0,
+        g.spectrometer_z_chambers_1,
+        g.spectrometer_z_chambers_2,
+        g.spectrometer_z_chambers_3,
     )
     member = -1
     tx = ty = tx_kicked = x0 = y0 = z0 = 0.0
@@ -203,10 +220,14 @@ def measure_track(state, table, i, g, trk):
     p_true, jm = true_momentum_at_magnet(table, i, g)
     j1 = alive_at(table, i, g.spectrometer_z_chambers_0)
     x1, y1 = _position(table, j1, g.spectrometer_z_chambers_0, g)
-    sigma_p = math.sqrt(g.spectrometer_sigma_p_const**2 + (g.spectrometer_sigma_p_slope * p_true) ** 2)
+    sigma_p = math.sqrt(
+        g.spectrometer_sigma_p_const**2 + (g.spectrometer_sigma_p_slope * p_true) ** 2
+    )
     if uniform(state) < g.spectrometer_tail_fraction:
         sigma_p *= g.spectrometer_tail_scale
-    sigma_a = math.sqrt(g.spectrometer_sigma_angle_const**2 + (g.spectrometer_sigma_angle_ms / p_true) ** 2)
+    sigma_a = math.sqrt(
+        g.spectrometer_sigma_angle_const**2 + (g.spectrometer_sigma_angle_ms / p_true) ** 2
+    )
     p_meas = p_true * (1.0 + sigma_p * normal(state))
     tx = table[j1, pt.PX] / table[j1, pt.PZ] + sigma_a * normal(state)
     ty = table[j1, pt.PY] / table[j1, pt.PZ] + sigma_a * normal(state)
@@ -244,7 +265,11 @@ def lkr_energy(state, table, i, g):
     apid = abs(int(table[j, pt.PID]))
     if apid == 11:
         e = calorimeter.electron_deposit(
-            state, table[j, pt.E], g.lkr_stochastic, g.lkr_noise, g.lkr_constant,
+            state,
+            table[j, pt.E],
+            g.lkr_stochastic,
+            g.lkr_noise,
+            g.lkr_constant,
             g.lkr_electron_tail_fraction,
         )
     elif apid == 13:
@@ -253,8 +278,13 @@ def lkr_energy(state, table, i, g):
         )
     else:
         e = calorimeter.pion_deposit(
-            state, p_true, g.lkr_mip_energy, g.lkr_mip_width, g.lkr_pion_noninteracting,
-            g.lkr_pion_shower_mean, g.lkr_pion_shower_sigma,
+            state,
+            p_true,
+            g.lkr_mip_energy,
+            g.lkr_mip_width,
+            g.lkr_pion_noninteracting,
+            g.lkr_pion_shower_mean,
+            g.lkr_pion_shower_sigma,
         )
     return max(e, 0.0)
 
@@ -302,8 +332,16 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
             continue
         energy = table[i, pt.E]
         x, y = position_at(
-            table[i, pt.X], table[i, pt.Y], table[i, pt.Z],
-            table[i, pt.PX], table[i, pt.PY], table[i, pt.PZ], 0, g.lkr_z, 1e9, 0.0,
+            table[i, pt.X],
+            table[i, pt.Y],
+            table[i, pt.Z],
+            table[i, pt.PX],
+            table[i, pt.PY],
+            table[i, pt.PZ],
+            0,
+            g.lkr_z,
+            1e9,
+            0.0,
         )
         r2 = x * x + y * y
         if r2 < g.lkr_r_inner**2:
@@ -316,8 +354,12 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
                 if ok and (tx - x) ** 2 + (ty - y) ** 2 < g.lkr_cluster_separation**2:
                     near = True
             if not near and calorimeter.photon_detected(
-                state, energy, g.lkr_photon_threshold, g.lkr_photon_inefficiency_0,
-                g.lkr_photon_inefficiency_1, g.lkr_photon_inefficiency_2,
+                state,
+                energy,
+                g.lkr_photon_threshold,
+                g.lkr_photon_inefficiency_0,
+                g.lkr_photon_inefficiency_1,
+                g.lkr_photon_inefficiency_2,
             ):
                 n_extra += 1
         else:
@@ -397,7 +439,11 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, row):
             weight = g.trigger_downscale_vetoed
         z_vtx, cda = beam_axis_vertex(tracks[0])
         p = _p(tracks[0])
-        if not (g.trigger_z_min < z_vtx < g.trigger_z_max) or cda > g.trigger_cda_max or p > g.trigger_p_max:
+        if (
+            not (g.trigger_z_min < z_vtx < g.trigger_z_max)
+            or cda > g.trigger_cda_max
+            or p > g.trigger_p_max
+        ):
             return 0, 0.0
         tracks[0, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[0], g) else 0.0
         _write_tracks(row, tracks, 1)
@@ -452,17 +498,27 @@ def sample_kaon(state, g):
     return ax * pz, ay * pz, pz, math.sqrt(p * p + M_K * M_K), x, y, z
 
 
-
-
 @pjit
 def simulate_batch(
-    key, first_block, n_blocks, n_total, codes, cumulative, masses, forced, geometry, out, n_out, counters
+    key,
+    first_block,
+    n_blocks,
+    n_total,
+    codes,
+    cumulative,
+    masses,
+    forced,
+    geometry,
+    out,
+    n_out,
+    counters,
 ):
     """Simulate blocks ``first_block … first_block + n_blocks − 1`` of a sample.
 
     ``out[b]`` receives the rows written by block b (``n_out[b]`` of them);
     ``counters[b, m]`` = (decays generated, decays in the fiducial region) for
-    signal-mass index m; ``geometry`` is :func:`geometry_record`.  ``forced`` > 0 turns on forced decays in flight for
+    signal-mass index m; ``geometry`` is :func:`geometry_record`.  ``forced`` > 0
+    turns on forced decays in flight for
     Monte Carlo (:func:`analysis.decays.inflight.propagate`); written rows then
     carry weight = trigger downscale × importance weight.  Blocks run in
     parallel; each owns its random stream.
@@ -493,7 +549,13 @@ def simulate_batch(
                 counters[b, m, 1] += 1
             n_primary = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, masses[m])
             n, mc_weight = inflight.propagate(
-                state, table, n_primary, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, forced
+                state,
+                table,
+                n_primary,
+                g.muv3_z,
+                g.spectrometer_z_magnet,
+                g.spectrometer_kick,
+                forced,
             )
             stream, _ = trigger_and_record(state, table, n_primary, g, tracks, accepted, rows[k])
             if n > 0 and stream > 0:

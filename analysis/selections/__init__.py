@@ -18,7 +18,9 @@ IMPLEMENTED = ("na62_en",)
 def load_cuts(selection: str) -> dict[str, Any]:
     """The cut table of ``selection`` (``analysis/data/selections/<name>.yaml``)."""
     if selection not in SELECTIONS:
-        raise ValueError(f"unknown selection {selection!r}; valid selections: {', '.join(SELECTIONS)}")
+        raise ValueError(
+            f"unknown selection {selection!r}; valid selections: {', '.join(SELECTIONS)}"
+        )
     if selection not in IMPLEMENTED:
         raise NotImplementedError(
             f"selection {selection!r} is not implemented yet; implemented: {', '.join(IMPLEMENTED)}"

@@ -44,7 +44,9 @@ def _cutflow(df: pd.DataFrame, masks: dict[str, np.ndarray]) -> tuple[np.ndarray
     flow = [{"cut": "triggered", "events": int(len(df)), "weighted": float(weight.sum())}]
     for name, mask in masks.items():
         passed &= mask
-        flow.append({"cut": name, "events": int(passed.sum()), "weighted": float(weight[passed].sum())})
+        flow.append(
+            {"cut": name, "events": int(passed.sum()), "weighted": float(weight[passed].sum())}
+        )
     return passed, flow
 
 
@@ -72,7 +74,9 @@ def positron_candidates(df: pd.DataFrame, cuts: dict, kaon_p) -> tuple[pd.DataFr
     return out, flow
 
 
-def normalisation_candidates(df: pd.DataFrame, cuts: dict, kaon_p) -> tuple[pd.DataFrame, list[dict]]:
+def normalisation_candidates(
+    df: pd.DataFrame, cuts: dict, kaon_p
+) -> tuple[pd.DataFrame, list[dict]]:
     """K+ → μ+ν candidates in the downscaled control stream, and the cut flow."""
     norm = cuts["normalisation"]
     masks = common_cuts(df, cuts)
@@ -84,7 +88,9 @@ def normalisation_candidates(df: pd.DataFrame, cuts: dict, kaon_p) -> tuple[pd.D
     masks["K_mu2 missing mass"] = (m2 > lo) & (m2 < hi)
     passed, flow = _cutflow(df, masks)
     sel = df[passed]
-    return pd.DataFrame({"m2_miss": m2[passed], "weight": sel["weight"].to_numpy(dtype=np.float64)}), flow
+    return pd.DataFrame(
+        {"m2_miss": m2[passed], "weight": sel["weight"].to_numpy(dtype=np.float64)}
+    ), flow
 
 
 def k3pi_total_momentum(df: pd.DataFrame, cuts: dict) -> pd.DataFrame:
@@ -94,8 +100,13 @@ def k3pi_total_momentum(df: pd.DataFrame, cuts: dict) -> pd.DataFrame:
     px = sel["px_1"] + sel["px_2"] + sel["px_3"]
     py = sel["py_1"] + sel["py_2"] + sel["py_3"]
     pz = sel["pz_1"] + sel["pz_2"] + sel["pz_3"]
-    energy = sum(np.sqrt(sel[f"px_{k}"] ** 2 + sel[f"py_{k}"] ** 2 + sel[f"pz_{k}"] ** 2 + M_PI**2) for k in (1, 2, 3))
+    energy = sum(
+        np.sqrt(sel[f"px_{k}"] ** 2 + sel[f"py_{k}"] ** 2 + sel[f"pz_{k}"] ** 2 + M_PI**2)
+        for k in (1, 2, 3)
+    )
     m3 = np.sqrt(np.clip(energy**2 - px**2 - py**2 - pz**2, 0.0, None))
     p = np.sqrt(px**2 + py**2 + pz**2)
-    good = p.between(*win["total_momentum_window"]) & (np.abs(m3 - M_K) * 1e3 < win["mass_window_mev"])
+    good = p.between(*win["total_momentum_window"]) & (
+        np.abs(m3 - M_K) * 1e3 < win["mass_window_mev"]
+    )
     return pd.DataFrame({"px": px[good], "py": py[good], "pz": pz[good], "m3pi": m3[good]})
