@@ -182,6 +182,25 @@ def exponential(state):
 
 
 @jit
+def truncated_exponential(state, length, span):
+    """A deviate of the exponential law of mean ``length`` truncated to [0, ``span``).
+
+    For short spans (span/length < 0.5, e.g. kaon decays in a decay volume much
+    shorter than βγcτ) rejection from the uniform law with the squeeze
+    e^-t ≥ 1 − t avoids transcendental calls in most draws; otherwise inversion.
+    """
+    ratio = span / length
+    if ratio >= 0.5:
+        return -length * math.log1p(-uniform(state) * -math.expm1(-ratio))
+    while True:
+        x = span * uniform(state)
+        u = uniform(state)
+        t = x / length
+        if u <= 1.0 - t or u <= math.exp(-t):
+            return x
+
+
+@jit
 def poisson(state, mean):
     """A Poisson deviate (inversion for small means, normal approximation above 500)."""
     if mean <= 0.0:

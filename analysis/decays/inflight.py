@@ -81,10 +81,14 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced):
             # z of the decay from the exponential law truncated to [z0, z_end)
             zd = z0 - lam_z * math.log1p(-uniform(state) * p_decay)
         else:
-            zd = z0 - lam_z * math.log(uniform(state))
-            if zd >= z_end:
+            # natural decay: flight L = −λ ln(1 − u); P(L < z_end − z0) ≤ (z_end − z0)/λ,
+            # so u above that bound needs no transcendental call (the common case)
+            x = (z_end - z0) / lam_z
+            u = uniform(state)
+            if u >= x or u >= -math.expm1(-x):
                 i += 1
                 continue
+            zd = z0 - lam_z * math.log1p(-u)
         q = pt.charge(pid)
         xd, yd = position_at(table[i, pt.X], table[i, pt.Y], z0, px, py, pz, q, zd, z_magnet, kick)
         mx, my, mz = momentum_at(px, py, pz, q, z0, zd, z_magnet, kick)

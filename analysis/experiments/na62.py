@@ -31,7 +31,7 @@ from analysis.decays import dispatch, inflight
 from analysis.detectors import calorimeter
 from analysis.detectors.transport import position_at
 from analysis.experiments.geometry import flatten, load_table
-from analysis.rng import BLOCK_SIZE, normal, seed_block, uniform
+from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential, uniform
 
 NAME = "na62"
 TABLE = load_table(NAME)
@@ -398,7 +398,25 @@ def _write_tracks(row, tracks, n_tracks):
 
 
 @jit
-def trigger_and_record(state, table, n_primary, g, tracks, accepted, row):
+def accepted_tracks(table, n_primary, g, accepted):
+    """Charged particles crossing the spectrometer: rows into ``accepted``; returns the count.
+
+    Counting stops at ``len(accepted)``: the trigger wants one or three tracks.
+    """
+    n_tracks = 0
+    for i in range(n_primary):
+        if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
+            continue
+        if in_acceptance(table, i, g):
+            if n_tracks == accepted.shape[0]:
+                return n_tracks + 1
+            accepted[n_tracks] = i
+            n_tracks += 1
+    return n_tracks
+
+
+@jit
+def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
     """Reconstruct an event and apply the minimum-bias trigger; returns (stream, weight).
 
     Single-track events are classified by E/p, with the momentum at the magnet
@@ -406,17 +424,9 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, row):
     downscaled *before* the offline measurement, as the trigger decides before
     reconstruction.  Kept events get the full measurement and are written into
     ``row`` (truth columns are filled by the caller).  ``tracks`` and ``accepted``
-    are per-block scratch arrays (no allocation per event).
+    are per-block scratch arrays (no allocation per event); ``accepted`` holds the
+    ``n_tracks`` rows found by :func:`accepted_tracks`.
     """
-    n_tracks = 0
-    for i in range(n_primary):
-        if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
-            continue
-        if in_acceptance(table, i, g):
-            if n_tracks == _MAX_TRACKS:
-                return 0, 0.0
-            accepted[n_tracks] = i
-            n_tracks += 1
     if n_tracks == 1:
         i = accepted[0]
         if pt.charge(int(table[i, pt.PID])) <= 0:
@@ -488,11 +498,9 @@ def sample_kaon(state, g):
     ay = g.beam_divergence * normal(state)
     # exponential decay law truncated to [z_start, z_end]; mean flight βγcτ = p/m_K · cτ_K
     length = p / M_K * CTAU_K
-    span = g.beam_z_end - g.beam_z_start
-    u = uniform(state)
-    z = g.beam_z_start - length * math.log(1.0 - u * (1.0 - math.exp(-span / length)))
+    dz = truncated_exponential(state, length, g.beam_z_end - g.beam_z_start)
+    z = g.beam_z_start + dz
     pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
-    dz = z - g.beam_z_start
     x = g.beam_spot_x * normal(state) + ax * dz
     y = g.beam_spot_y * normal(state) + ay * dz
     return ax * pz, ay * pz, pz, math.sqrt(p * p + M_K * M_K), x, y, z
@@ -557,7 +565,12 @@ def simulate_batch(
                 g.spectrometer_kick,
                 forced,
             )
-            stream, _ = trigger_and_record(state, table, n_primary, g, tracks, accepted, rows[k])
+            n_tracks = accepted_tracks(table, n_primary, g, accepted)
+            if n_tracks != 1 and n_tracks != 3:
+                continue
+            stream, _ = trigger_and_record(
+                state, table, n_primary, g, tracks, accepted, n_tracks, rows[k]
+            )
             if n > 0 and stream > 0:
                 rows[k, C_WEIGHT] *= mc_weight
                 rows[k, C_EVENT] = ev
