@@ -46,6 +46,13 @@ class Sample:
             raise ValueError(f"sample {self.name!r}: channel weights must be positive")
         if any(m < 0 for m in self.masses):
             raise ValueError(f"sample {self.name!r}: HNL masses must be non-negative")
+        for name in self.channels:
+            end_point = decays.channel(name).max_mass
+            if end_point and any(m >= end_point for m in self.masses):
+                raise ValueError(
+                    f"sample {self.name!r}: HNL mass must be below the {name} end point "
+                    f"m_K - m_l = {end_point * 1e3:.1f} MeV, got {max(self.masses) * 1e3:.1f} MeV"
+                )
         if not 0.0 <= self.forced_decays < 1.0:
             raise ValueError(
                 f"sample {self.name!r}: forced_decays must be in [0, 1), got {self.forced_decays}"

@@ -272,3 +272,15 @@ def test_invalid_requests_are_refused(tmp_path):
         simulate(
             Sample("x", "na48_2", {"kmu2": 1.0}), 10, 1, tmp_path / "y.parquet", progress=False
         )
+
+
+@pytest.mark.parametrize(("channel", "end_point_mev"), [("hnl_e", 493.166), ("hnl_mu", 388.019)])
+def test_signal_mass_beyond_the_kinematic_end_point_is_refused(channel, end_point_mev):
+    with pytest.raises(ValueError, match="end point"):
+        Sample("x", "na62", {channel: 1.0}, masses=(end_point_mev * 1e-3 + 1e-4,))
+    Sample("x", "na62", {channel: 1.0}, masses=(end_point_mev * 1e-3 - 1e-3,))
+
+
+def test_pseudo_data_cannot_use_forced_decays():
+    with pytest.raises(ValueError, match="without forced decays"):
+        Sample("data", "na62", {"kmu2": 1.0}, is_data=True, forced_decays=0.2)

@@ -26,6 +26,7 @@ class Channel:
     n_body: int
     description: str
     signal: bool = False
+    max_mass: float = 0.0  # signals: kinematic end point of the HNL mass, m_K − m_ℓ (GeV)
 
 
 CHANNELS: dict[str, Channel] = {
@@ -44,8 +45,26 @@ CHANNELS: dict[str, Channel] = {
         Channel(
             "k3pi0", 7, r"$K^+\to\pi^+\pi^0\pi^0$", C.BR_K3PI0, 3, "K+ -> pi+ pi0 pi0 (Dalitz ME)"
         ),
-        Channel("hnl_e", 8, r"$K^+\to e^+N$", 0.0, 2, "K+ -> e+ N, N invisible (signal)", True),
-        Channel("hnl_mu", 9, r"$K^+\to\mu^+N$", 0.0, 2, "K+ -> mu+ N, N invisible (signal)", True),
+        Channel(
+            "hnl_e",
+            8,
+            r"$K^+\to e^+N$",
+            0.0,
+            2,
+            "K+ -> e+ N, N invisible (signal)",
+            signal=True,
+            max_mass=C.M_K - C.M_E,
+        ),
+        Channel(
+            "hnl_mu",
+            9,
+            r"$K^+\to\mu^+N$",
+            0.0,
+            2,
+            "K+ -> mu+ N, N invisible (signal)",
+            signal=True,
+            max_mass=C.M_K - C.M_MU,
+        ),
     )
 }
 

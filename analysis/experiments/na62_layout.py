@@ -1,0 +1,92 @@
+"""NA62 (2015 setup): the geometry table and the layout of the reconstructed-event table.
+
+Geometry values and their sources live in ``analysis/data/experiments/na62.yaml``;
+kernels receive them as a record (:func:`geometry_record`).  The reconstructed
+events written by the simulation (and accepted from real data) have the columns
+:data:`RECO_COLUMNS`; Monte Carlo files add :data:`TRUTH_COLUMNS`.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from analysis.experiments.geometry import flatten, load_table
+
+NAME = "na62"
+TABLE = load_table(NAME)
+_FLAT = flatten(TABLE)
+#: The geometry as a flat named tuple of floats (fields ``<section>_<key>``).
+Geometry = namedtuple("Geometry", list(_FLAT))
+
+
+def make_geometry(**overrides) -> Geometry:
+    """The geometry, with optional overrides of individual fields (e.g. in tests)."""
+    unknown = sorted(set(overrides) - set(_FLAT))
+    if unknown:
+        raise ValueError(
+            f"unknown geometry field(s) {', '.join(unknown)}; known: {', '.join(_FLAT)}"
+        )
+    return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
+
+
+GEOMETRY = make_geometry()
+GEOMETRY_DTYPE = np.dtype([(name, np.float64) for name in _FLAT])
+
+
+def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
+    """The geometry as a one-element record array, the form the kernels take.
+
+    Numba passes a record by reference; a named tuple of ~80 floats would be
+    copied into every call of every helper, which costs more than the physics.
+    """
+    record = np.recarray(1, dtype=GEOMETRY_DTYPE)
+    for name, value in geometry._asdict().items():
+        record[name] = value
+    return record
+
+
+#: Output columns of the reconstructed-event table (name, dtype).
+RECO_COLUMNS = [
+    ("event", np.uint64),
+    ("stream", np.uint8),
+    ("weight", np.float32),
+    ("n_tracks", np.uint8),
+]
+for _k in (1, 2, 3):
+    RECO_COLUMNS += [
+        (f"charge_{_k}", np.int8),
+        (f"px_{_k}", np.float64),
+        (f"py_{_k}", np.float64),
+        (f"pz_{_k}", np.float64),
+        (f"eop_{_k}", np.float32),
+        (f"muv3_{_k}", np.bool_),
+    ]
+RECO_COLUMNS += [
+    ("z_vtx", np.float32),
+    ("cda", np.float32),
+    ("n_lkr_extra", np.uint8),
+    ("lav", np.bool_),
+    ("irc_sac", np.bool_),
+]
+TRUTH_COLUMNS = [
+    ("true_channel", np.uint8),
+    ("true_z", np.float32),
+    ("true_mass_n", np.float32),
+    ("true_pk", np.float32),
+    ("true_pid_1", np.int32),
+]
+COLUMNS = RECO_COLUMNS + TRUTH_COLUMNS
+N_OUT = len(COLUMNS)
+_COL = {name: i for i, (name, _) in enumerate(COLUMNS)}
+C_EVENT, C_STREAM, C_WEIGHT, C_NTRK = 0, 1, 2, 3
+C_TRK0 = 4  # first track column; 6 columns per track
+C_ZVTX, C_CDA, C_LKR, C_LAV, C_IRC = (
+    _COL[c] for c in ("z_vtx", "cda", "n_lkr_extra", "lav", "irc_sac")
+)
+C_TCH, C_TZ, C_TM, C_TPK, C_TPID = (
+    _COL[c] for c in ("true_channel", "true_z", "true_mass_n", "true_pk", "true_pid_1")
+)
+
+STREAM_POSITRON, STREAM_CONTROL, STREAM_THREE_TRACK = 1, 2, 3

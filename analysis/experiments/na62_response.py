@@ -1,0 +1,403 @@
+"""NA62 detector response and minimum-bias trigger, per event.
+
+The straw spectrometer (acceptance of the four chambers with their beam holes,
+the MNP33 kick, momentum and slope resolution with non-Gaussian tails), the LKr
+(E/p per particle species, extra clusters), the LAV, IRC/SAC and MUV3, and the
+trigger that decides which events are written and with which downscale weight.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from analysis import particles as pt
+from analysis._jit import jit
+from analysis.detectors import calorimeter
+from analysis.detectors.transport import position_at
+from analysis.experiments.na62_layout import (
+    C_CDA,
+    C_IRC,
+    C_LAV,
+    C_LKR,
+    C_NTRK,
+    C_STREAM,
+    C_TPID,
+    C_TRK0,
+    C_WEIGHT,
+    C_ZVTX,
+    STREAM_CONTROL,
+    STREAM_POSITRON,
+    STREAM_THREE_TRACK,
+)
+from analysis.rng import normal, uniform
+
+# scratch track record: q, px, py, pz, x1, y1, z1, j_lkr, root, muv3, pid_mag
+_T_Q, _T_PX, _T_PY, _T_PZ, _T_X1, _T_Y1, _T_Z1, _T_JLKR, _T_ROOT, _T_MUV3, _T_PID = range(11)
+_T_N = 11
+_MAX_TRACKS = 4
+
+
+@jit
+def alive_at(table, i, z):
+    """Row of the member of particle i's decay chain that is flying at plane z (−1 if none)."""
+    j = i
+    while table[j, pt.DECAY_Z] <= z:
+        j = int(table[j, pt.CHILD])
+        if j < 0:
+            return -1
+    return j
+
+
+@jit
+def _position(table, j, z, g):
+    q = pt.charge(int(table[j, pt.PID]))
+    return position_at(
+        table[j, pt.X],
+        table[j, pt.Y],
+        table[j, pt.Z],
+        table[j, pt.PX],
+        table[j, pt.PY],
+        table[j, pt.PZ],
+        q,
+        z,
+        g.spectrometer_z_magnet,
+        g.spectrometer_kick,
+    )
+
+
+@jit
+def true_momentum_at_magnet(table, i, g):
+    jm = alive_at(table, i, g.spectrometer_z_magnet)
+    return math.sqrt(table[jm, pt.PX] ** 2 + table[jm, pt.PY] ** 2 + table[jm, pt.PZ] ** 2), jm
+
+
+@jit
+def in_acceptance(table, i, g):
+    """Whether charged particle i (or its decay chain) crosses all four straw chambers.
+
+    Slopes are computed once per member of the chain (divisions dominate the cost
+    of this innermost check).
+    """
+    z_mag = g.spectrometer_z_magnet
+    kick = g.spectrometer_kick
+    hole_slope = kick / g.beam_momentum
+    r_in2 = g.spectrometer_r_inner**2
+    r_out2 = g.spectrometer_r_outer**2
+    chambers = (
+        g.spectrometer_z_chambers_0,
+        g.spectrometer_z_chambers_1,
+        g.spectrometer_z_chambers_2,
+        g.spectrometer_z_chambers_3,
+    )
+    member = -1
+    tx = ty = tx_kicked = x0 = y0 = z0 = 0.0
+    for c in range(4):
+        zc = chambers[c]
+        j = alive_at(table, i, zc)
+        if j < 0:
+            return False
+        if j != member:
+            member = j
+            pz = table[j, pt.PZ]
+            if pz <= 0.0:
+                return False
+            inv = 1.0 / pz
+            tx = table[j, pt.PX] * inv
+            ty = table[j, pt.PY] * inv
+            tx_kicked = (table[j, pt.PX] + pt.charge(int(table[j, pt.PID])) * kick) * inv
+            x0, y0, z0 = table[j, pt.X], table[j, pt.Y], table[j, pt.Z]
+        if z0 < z_mag <= zc:
+            x = x0 + tx * (z_mag - z0) + tx_kicked * (zc - z_mag)
+        else:
+            x = x0 + tx * (zc - z0)
+        y = y0 + ty * (zc - z0)
+        xc = hole_slope * (zc - z_mag) if zc > z_mag else 0.0
+        r2 = (x - xc) ** 2 + y * y
+        if r2 < r_in2 or r2 > r_out2:
+            return False
+    p_true, _ = true_momentum_at_magnet(table, i, g)
+    return p_true >= g.spectrometer_p_min
+
+
+@jit
+def measure_track(state, table, i, g, trk):
+    """Spectrometer measurement of an accepted charged particle i; fills ``trk``.
+
+    Momentum from the particle crossing the magnet, slopes and position from the
+    one crossing the first chamber (a decay in flight inside the spectrometer
+    thus distorts the track as in the real fit), Gaussian resolution
+    σ(p)/p = a ⊕ b·p with a non-Gaussian tail, slope resolution a ⊕ b/p.
+    """
+    p_true, jm = true_momentum_at_magnet(table, i, g)
+    j1 = alive_at(table, i, g.spectrometer_z_chambers_0)
+    x1, y1 = _position(table, j1, g.spectrometer_z_chambers_0, g)
+    sigma_p = math.sqrt(
+        g.spectrometer_sigma_p_const**2 + (g.spectrometer_sigma_p_slope * p_true) ** 2
+    )
+    if uniform(state) < g.spectrometer_tail_fraction:
+        sigma_p *= g.spectrometer_tail_scale
+    sigma_a = math.sqrt(
+        g.spectrometer_sigma_angle_const**2 + (g.spectrometer_sigma_angle_ms / p_true) ** 2
+    )
+    p_meas = p_true * (1.0 + sigma_p * normal(state))
+    tx = table[j1, pt.PX] / table[j1, pt.PZ] + sigma_a * normal(state)
+    ty = table[j1, pt.PY] / table[j1, pt.PZ] + sigma_a * normal(state)
+    pz = p_meas / math.sqrt(1.0 + tx * tx + ty * ty)
+    trk[_T_Q] = pt.charge(int(table[i, pt.PID]))
+    trk[_T_PX] = tx * pz
+    trk[_T_PY] = ty * pz
+    trk[_T_PZ] = pz
+    trk[_T_X1] = x1
+    trk[_T_Y1] = y1
+    trk[_T_Z1] = g.spectrometer_z_chambers_0
+    trk[_T_JLKR] = alive_at(table, i, g.lkr_z)
+    trk[_T_ROOT] = i
+    trk[_T_PID] = table[jm, pt.PID]
+    trk[_T_MUV3] = 0.0
+
+
+@jit
+def _lkr_impact(table, j, g):
+    if j < 0 or table[j, pt.PZ] <= 0.0:
+        return False, 0.0, 0.0
+    x, y = _position(table, j, g.lkr_z, g)
+    r2 = x * x + y * y
+    return g.lkr_r_inner**2 <= r2 <= g.lkr_r_outer**2, x, y
+
+
+@jit
+def lkr_energy(state, table, i, g):
+    """Energy deposited in the LKr by the member of i's chain reaching it (0 outside)."""
+    j = alive_at(table, i, g.lkr_z)
+    ok, _, _ = _lkr_impact(table, j, g)
+    if not ok:
+        return 0.0
+    p_true = math.sqrt(table[j, pt.PX] ** 2 + table[j, pt.PY] ** 2 + table[j, pt.PZ] ** 2)
+    apid = abs(int(table[j, pt.PID]))
+    if apid == 11:
+        e = calorimeter.electron_deposit(
+            state,
+            table[j, pt.E],
+            g.lkr_stochastic,
+            g.lkr_noise,
+            g.lkr_constant,
+            g.lkr_electron_tail_fraction,
+        )
+    elif apid == 13:
+        e = calorimeter.muon_deposit(
+            state, p_true, g.lkr_mip_energy, g.lkr_mip_width, g.lkr_muon_catastrophic_prob
+        )
+    else:
+        e = calorimeter.pion_deposit(
+            state,
+            p_true,
+            g.lkr_mip_energy,
+            g.lkr_mip_width,
+            g.lkr_pion_noninteracting,
+            g.lkr_pion_shower_mean,
+            g.lkr_pion_shower_sigma,
+        )
+    return max(e, 0.0)
+
+
+@jit
+def _p(trk):
+    return math.sqrt(trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2)
+
+
+@jit
+def track_muv3(state, table, trk, g):
+    """Whether the fast muon veto MUV3 fires for a track."""
+    j = alive_at(table, int(trk[_T_ROOT]), g.muv3_z)
+    if j < 0 or table[j, pt.PZ] <= 0.0:
+        return False
+    x, y = _position(table, j, g.muv3_z, g)
+    if abs(x) > g.muv3_half_size or abs(y) > g.muv3_half_size or x * x + y * y < g.muv3_r_hole**2:
+        return False
+    apid = abs(int(table[j, pt.PID]))
+    p = math.sqrt(table[j, pt.PX] ** 2 + table[j, pt.PY] ** 2 + table[j, pt.PZ] ** 2)
+    if apid == 13 and p > g.muv3_p_min:
+        return uniform(state) < g.muv3_muon_efficiency
+    if apid == 211:
+        return uniform(state) < g.muv3_pion_punch_through
+    return False
+
+
+@jit
+def vetoes(state, table, n_primary, tracks, n_tracks, g):
+    """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks."""
+    n_extra = 0
+    lav = False
+    irc = False
+    for i in range(n_primary):
+        if table[i, pt.VISIBLE] == 0.0 or table[i, pt.PZ] <= 0.0:
+            continue
+        pid = int(table[i, pt.PID])
+        is_track = False
+        for t in range(n_tracks):
+            if int(tracks[t, _T_ROOT]) == i:
+                is_track = True
+        if is_track:
+            continue
+        if pid != pt.PHOTON and pt.charge(pid) == 0:
+            continue
+        energy = table[i, pt.E]
+        x, y = position_at(
+            table[i, pt.X],
+            table[i, pt.Y],
+            table[i, pt.Z],
+            table[i, pt.PX],
+            table[i, pt.PY],
+            table[i, pt.PZ],
+            0,
+            g.lkr_z,
+            1e9,
+            0.0,
+        )
+        r2 = x * x + y * y
+        if r2 < g.lkr_r_inner**2:
+            if energy > g.irc_sac_threshold and uniform(state) >= g.irc_sac_inefficiency:
+                irc = True
+        elif r2 <= g.lkr_r_outer**2:
+            near = False
+            for t in range(n_tracks):
+                ok, tx, ty = _lkr_impact(table, int(tracks[t, _T_JLKR]), g)
+                if ok and (tx - x) ** 2 + (ty - y) ** 2 < g.lkr_cluster_separation**2:
+                    near = True
+            if not near and calorimeter.photon_detected(
+                state,
+                energy,
+                g.lkr_photon_threshold,
+                g.lkr_photon_inefficiency_0,
+                g.lkr_photon_inefficiency_1,
+                g.lkr_photon_inefficiency_2,
+            ):
+                n_extra += 1
+        else:
+            theta = math.sqrt(table[i, pt.PX] ** 2 + table[i, pt.PY] ** 2) / table[i, pt.PZ]
+            if theta < g.lav_angle_max and energy > g.lav_threshold:
+                if uniform(state) >= g.lav_inefficiency:
+                    lav = True
+    return min(n_extra, 255), lav, irc
+
+
+@jit
+def beam_axis_vertex(trk):
+    """Closest approach of the (upstream) track line to the nominal beam axis: (z, cda)."""
+    tx = trk[_T_PX] / trk[_T_PZ]
+    ty = trk[_T_PY] / trk[_T_PZ]
+    x1, y1 = trk[_T_X1], trk[_T_Y1]
+    t2 = tx * tx + ty * ty
+    d = -(x1 * tx + y1 * ty) / t2 if t2 > 0.0 else 0.0
+    xd, yd = x1 + tx * d, y1 + ty * d
+    return trk[_T_Z1] + d, math.sqrt(xd * xd + yd * yd)
+
+
+@jit
+def _write_tracks(row, tracks, n_tracks):
+    for t in range(3):
+        base = C_TRK0 + 6 * t
+        if t < n_tracks:
+            row[base] = tracks[t, _T_Q]
+            row[base + 1] = tracks[t, _T_PX]
+            row[base + 2] = tracks[t, _T_PY]
+            row[base + 3] = tracks[t, _T_PZ]
+            row[base + 5] = tracks[t, _T_MUV3]
+        else:
+            for c in range(6):
+                row[base + c] = np.nan if c in (1, 2, 3, 4) else 0.0
+
+
+@jit
+def accepted_tracks(table, n_primary, g, accepted):
+    """Charged particles crossing the spectrometer: rows into ``accepted``; returns the count.
+
+    Counting stops at ``len(accepted)``: the trigger wants one or three tracks.
+    """
+    n_tracks = 0
+    for i in range(n_primary):
+        if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
+            continue
+        if in_acceptance(table, i, g):
+            if n_tracks == accepted.shape[0]:
+                return n_tracks + 1
+            accepted[n_tracks] = i
+            n_tracks += 1
+    return n_tracks
+
+
+@jit
+def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
+    """Reconstruct an event and apply the minimum-bias trigger; returns (stream, weight).
+
+    Single-track events are classified by E/p, with the momentum at the magnet
+    standing in for the online estimate; events that are not positron-like are
+    downscaled *before* the offline measurement, as the trigger decides before
+    reconstruction.  Kept events get the full measurement and are written into
+    ``row`` (truth columns are filled by the caller).  ``tracks`` and ``accepted``
+    are per-block scratch arrays (no allocation per event); ``accepted`` holds the
+    ``n_tracks`` rows found by :func:`accepted_tracks`.
+    """
+    if n_tracks == 1:
+        i = accepted[0]
+        if pt.charge(int(table[i, pt.PID])) <= 0:
+            return 0, 0.0
+        energy = lkr_energy(state, table, i, g)
+        p_online, _ = true_momentum_at_magnet(table, i, g)
+        if energy / p_online > g.trigger_eop_positron_like:
+            stream, weight = STREAM_POSITRON, 1.0
+        elif uniform(state) * g.trigger_downscale_control < 1.0:
+            stream, weight = STREAM_CONTROL, g.trigger_downscale_control
+        else:
+            return 0, 0.0
+        measure_track(state, table, i, g, tracks[0])
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
+        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
+            # positron-like events with in-time photon activity (mostly K_e3) are
+            # kept downscaled: the signal selection vetoes them anyway
+            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+                return 0, 0.0
+            weight = g.trigger_downscale_vetoed
+        z_vtx, cda = beam_axis_vertex(tracks[0])
+        p = _p(tracks[0])
+        if (
+            not (g.trigger_z_min < z_vtx < g.trigger_z_max)
+            or cda > g.trigger_cda_max
+            or p > g.trigger_p_max
+        ):
+            return 0, 0.0
+        tracks[0, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[0], g) else 0.0
+        _write_tracks(row, tracks, 1)
+        row[C_TRK0 + 4] = energy / p
+    elif n_tracks == 3:
+        q = 0
+        for t in range(3):
+            q += pt.charge(int(table[accepted[t], pt.PID]))
+        if q != 1 or uniform(state) * g.trigger_downscale_three_track >= 1.0:
+            return 0, 0.0
+        stream, weight = STREAM_THREE_TRACK, g.trigger_downscale_three_track
+        z_vtx, cda = 0.0, 0.0
+        for t in range(3):
+            measure_track(state, table, accepted[t], g, tracks[t])
+            zt, ct = beam_axis_vertex(tracks[t])
+            z_vtx += zt / 3.0
+            cda += ct / 3.0
+            tracks[t, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[t], g) else 0.0
+        _write_tracks(row, tracks, 3)
+        for t in range(3):
+            row[C_TRK0 + 6 * t + 4] = lkr_energy(state, table, accepted[t], g) / _p(tracks[t])
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 3, g)
+    else:
+        return 0, 0.0
+    row[C_STREAM] = stream
+    row[C_WEIGHT] = weight
+    row[C_NTRK] = n_tracks
+    row[C_ZVTX] = z_vtx
+    row[C_CDA] = cda
+    row[C_LKR] = n_extra
+    row[C_LAV] = 1.0 if lav else 0.0
+    row[C_IRC] = 1.0 if irc else 0.0
+    row[C_TPID] = tracks[0, _T_PID]
+    return stream, weight
