@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 
 def robust_sigma(x: np.ndarray, clip: float = 2.5, iterations: int = 10) -> tuple[float, float]:
@@ -22,15 +23,13 @@ def robust_sigma(x: np.ndarray, clip: float = 2.5, iterations: int = 10) -> tupl
     if x.size < 3:
         return float("nan"), float("nan")
     mean, sigma = np.median(x), 1.4826 * np.median(np.abs(x - np.median(x)))
+    # the standard deviation of a Gaussian clipped at ±clip·σ underestimates σ by this factor
+    frac = norm.cdf(clip) - norm.cdf(-clip)
+    correction = np.sqrt(frac / (frac - 2 * clip * norm.pdf(clip)))
     for _ in range(iterations):
         core = x[np.abs(x - mean) < clip * max(sigma, 1e-12)]
         if core.size < 3:
             break
-        # the clipped standard deviation underestimates σ of a Gaussian by this factor
-        from scipy.stats import norm
-
-        frac = norm.cdf(clip) - norm.cdf(-clip)
-        correction = np.sqrt(frac / (frac - 2 * clip * norm.pdf(clip)))
         new_mean, new_sigma = core.mean(), core.std() * correction
         if abs(new_sigma - sigma) < 1e-9 * max(sigma, 1e-12) and abs(new_mean - mean) < 1e-12:
             break

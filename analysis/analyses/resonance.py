@@ -14,27 +14,6 @@ import pandas as pd
 from analysis import decays, hnl, scan, storage
 from analysis.stats import expected, rolke, significance
 
-SCAN_COLUMNS = [
-    "mass_mev",
-    "n_obs",
-    "n_bkg",
-    "n_bkg_err",
-    "acceptance",
-    "n_ul",
-    "br_ul",
-    "u2_ul",
-    "local_significance",
-    "sigma_mev",
-    "window_lo_mev",
-    "window_hi_mev",
-    "acceptance_err",
-    "n_ul_exp_m2",
-    "n_ul_exp_m1",
-    "n_ul_exp_med",
-    "n_ul_exp_p1",
-    "n_ul_exp_p2",
-]
-
 
 def scan_masses(cuts: dict) -> np.ndarray:
     lo, hi = cuts["scan"]["mass_range_mev"]
