@@ -150,7 +150,7 @@ def simulate(
         **sample.extra,
     }
     geometry = exp.geometry_record()
-    per_batch = max(2, 2 * numba.get_num_threads())
+    per_batch = max(2, 4 * numba.get_num_threads())
     out = np.zeros((per_batch, BLOCK_SIZE, exp.N_OUT))
     counts = np.zeros((masses.shape[0], 2), dtype=np.int64)
     writer = storage.TableWriter(output, columns, metadata)
