@@ -227,7 +227,14 @@ def track_muv3(state, table, trk, g):
 
 @jit
 def vetoes(state, table, n_primary, tracks, n_tracks, g):
-    """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks."""
+    """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks.
+
+    Photons and charged particles outside the spectrometer acceptance are projected
+    to the LKr plane: inside the beam hole they reach the IRC/SAC, inside the LKr
+    they make a cluster (unless within ``cluster_separation`` of a track impact),
+    beyond it the LAV sees them up to ``lav.angle_max``.  Each detector has an
+    energy threshold and an inefficiency.
+    """
     n_extra = 0
     lav = False
     irc = False
@@ -244,6 +251,8 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
         if pid != pt.PHOTON and pt.charge(pid) == 0:
             continue
         energy = table[i, pt.E]
+        # photons fly straight; charged particles that missed the straws (e.g. the
+        # e± of a π0 Dalitz decay) are deflected by the magnet on their way
         x, y = position_at(
             table[i, pt.X],
             table[i, pt.Y],
@@ -251,10 +260,10 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
             table[i, pt.PX],
             table[i, pt.PY],
             table[i, pt.PZ],
-            0,
+            pt.charge(pid),
             g.lkr_z,
-            1e9,
-            0.0,
+            g.spectrometer_z_magnet,
+            g.spectrometer_kick,
         )
         r2 = x * x + y * y
         if r2 < g.lkr_r_inner**2:
