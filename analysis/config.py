@@ -31,6 +31,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from analysis import selections as _selections
+
 __all__ = [
     "EXECUTION_ONLY_KEYS",
     "IMPLEMENTED_SELECTIONS",
@@ -50,11 +52,10 @@ __all__ = [
 #: The schema lives beside the default configuration, at the top of the repository.
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "config" / "schema.yaml"
 
-#: Every selection name the workflow knows (wildcard values; DESIGN.md §3).
-SELECTIONS = ("na48_2_lnv", "na48_2_lnc", "na62rk_mun", "na62_en", "na62_pnn")
-
-#: Selections whose simulation, selection and scan exist. Grows as they are added.
-IMPLEMENTED_SELECTIONS = ("na62_en",)
+#: Every selection name the workflow knows (wildcard values; DESIGN.md §3), and those
+#: whose simulation, selection and scan exist — one list, in :mod:`analysis.selections`.
+SELECTIONS = _selections.SELECTIONS
+IMPLEMENTED_SELECTIONS = _selections.IMPLEMENTED
 
 #: HNL mass range (MeV/c^2) in which a signal may be injected: the scan range of
 #: each resonance search (PHYSICS.md §3). na62_pnn is not a resonance search.
