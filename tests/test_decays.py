@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from sampling import draw
 from scipy import integrate, stats
 
 from analysis import constants as C
@@ -137,26 +138,6 @@ def _pi0_at_rest(key, n, capacity):
                 dalitz[k, r, 4] = table[r, pt.PID]
             k += 1
     return counts, dalitz[:k]
-
-
-@jit
-def _dalitz_x(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = pi0.sample_dalitz_x(state)
-    return out
-
-
-@jit
-def _michel(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = inflight.michel_x(state)
-    return out
 
 
 @jit
@@ -723,7 +704,7 @@ def test_pi0_dalitz_photon_energy(pi0_sample):
 
 def test_kroll_wada_x_spectrum():
     n = 200_000
-    x = _dalitz_x(_key("kw"), n)
+    x = draw(pi0.sample_dalitz_x, _key("kw"), n)
     x_min = 4 * (M_E / M_PI0) ** 2
     assert x.min() > x_min and x.max() < 1
     # density values of the package agree with the formula written out here
@@ -835,7 +816,7 @@ def test_pion_decay_daughter_kinematics(pion_flights):
 
 def test_michel_spectrum():
     n = 200_000
-    x = _michel(_key("michel"), n)
+    x = draw(inflight.michel_x, _key("michel"), n)
     assert x.min() > 0 and x.max() <= 1
     # 2x²(3 − 2x): mean 0.7, variance 8/15 − 0.49
     assert abs(x.mean() - 0.7) < 5 * math.sqrt((8 / 15 - 0.49) / n)

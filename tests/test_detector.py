@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from sampling import draw
 from scipy import stats
 
 from analysis import particles as pt
@@ -118,23 +119,6 @@ def _vetoes_many(key, table, n_primary, tracks, n_tracks, g, n):
         out[k, 0] = extra
         out[k, 1] = lav
         out[k, 2] = irc
-    return out
-
-
-@jit
-def _kaons(key, g, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty((n, 7))
-    for k in range(n):
-        px, py, pz, e, x, y, z = na62.sample_kaon(state, g)
-        out[k, 0] = px
-        out[k, 1] = py
-        out[k, 2] = pz
-        out[k, 3] = e
-        out[k, 4] = x
-        out[k, 5] = y
-        out[k, 6] = z
     return out
 
 
@@ -467,7 +451,7 @@ def test_photon_vetoes(photon, expected):
 
 @pytest.fixture(scope="module")
 def kaons():
-    return _kaons(_key("beam"), _record(G), 100_000)
+    return draw(na62.sample_kaon, _key("beam"), 100_000, _record(G), width=7)
 
 
 def test_beam_kaon_momentum_and_divergence(kaons):
@@ -511,7 +495,7 @@ def test_mean_kaon_decay_length():
     span = 3000.0
     g = G._replace(beam_z_end=G.beam_z_start + span)
     n = 100_000
-    z = _kaons(_key("long"), _record(g), n)[:, 6] - G.beam_z_start
+    z = draw(na62.sample_kaon, _key("long"), n, _record(g), width=7)[:, 6] - G.beam_z_start
     lam0 = G.beam_momentum / M_K * CTAU_K
     assert lam0 == pytest.approx(563.8, abs=0.1)
     nodes, weights = np.polynomial.hermite_e.hermegauss(20)

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 import pytest
+from sampling import draw
 
 from analysis import kinematics as kin
 from analysis import rng
-from analysis._jit import jit
 from analysis.constants import M_E, M_K, M_MU, M_PI, M_PI0
 from analysis.missing_mass import missing_mass_squared, signed_mass_mev
 
@@ -197,38 +197,9 @@ def test_energy_and_mass_squared(mode):
 # ----------------------------------------------------------------- directions
 
 
-@jit
-def _directions(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty((n, 3))
-    for i in range(n):
-        x, y, z = kin.isotropic_direction(state)
-        out[i, 0] = x
-        out[i, 1] = y
-        out[i, 2] = z
-    return out
-
-
-@jit
-def _rest_decays(key, n, m_parent, m1, m2):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty((n, 6))
-    for i in range(n):
-        ux, uy, uz, p, e1, e2 = kin.two_body_rest(state, m_parent, m1, m2)
-        out[i, 0] = ux
-        out[i, 1] = uy
-        out[i, 2] = uz
-        out[i, 3] = p
-        out[i, 4] = e1
-        out[i, 5] = e2
-    return out
-
-
 def test_isotropic_direction_is_uniform_on_the_sphere():
     n = 200_000
-    u = _directions(rng.sample_key(1, "test/kinematics"), n)
+    u = draw(kin.isotropic_direction, rng.sample_key(1, "test/kinematics"), n, width=3)
     np.testing.assert_allclose(np.linalg.norm(u, axis=1), 1.0, rtol=0, atol=1e-14)
     # <u_i> = 0 with Var = 1/3; <u_i²> = 1/3 with Var(u_i²) = 1/5 − 1/9 = 4/45
     assert np.all(np.abs(u.mean(axis=0)) < 5 * math.sqrt(1 / 3 / n))
@@ -241,7 +212,9 @@ def test_isotropic_direction_is_uniform_on_the_sphere():
 
 
 def test_two_body_rest_kinematics():
-    out = _rest_decays(rng.sample_key(2, "test/kinematics"), 1000, M_K, M_PI, M_PI0)
+    out = draw(
+        kin.two_body_rest, rng.sample_key(2, "test/kinematics"), 1000, M_K, M_PI, M_PI0, width=6
+    )
     p = kin.two_body_momentum(M_K, M_PI, M_PI0)
     np.testing.assert_allclose(out[:, 3], p, rtol=1e-15)
     np.testing.assert_allclose(out[:, 4] + out[:, 5], M_K, rtol=1e-14)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 import pytest
+from sampling import draw
 from scipy import stats
 
 from analysis import rng
@@ -24,65 +25,11 @@ MASK = (1 << 64) - 1
 
 
 @jit
-def _uniforms(key, block, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, block)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = rng.uniform(state)
-    return out
-
-
-@jit
 def _raw(state0, n):
     state = state0.copy()
     out = np.empty(n, np.uint64)
     for i in range(n):
         out[i] = rng.next_u64(state)
-    return out
-
-
-@jit
-def _normal_pairs(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty((n, 2))
-    for i in range(n):
-        a, b = rng.normal_pair(state)
-        out[i, 0] = a
-        out[i, 1] = b
-    return out
-
-
-@jit
-def _circle(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty((n, 2))
-    for i in range(n):
-        c, s = rng.unit_circle(state)
-        out[i, 0] = c
-        out[i, 1] = s
-    return out
-
-
-@jit
-def _exponentials(key, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty(n)
-    for i in range(n):
-        out[i] = rng.exponential(state)
-    return out
-
-
-@jit
-def _poissons(key, mean, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty(n, np.int64)
-    for i in range(n):
-        out[i] = rng.poisson(state, mean)
     return out
 
 
@@ -219,8 +166,8 @@ def test_uniform_below_one_at_the_largest_output():
 
 def test_same_key_and_block_give_identical_streams():
     key = _key()
-    a = _uniforms(key, 3, 10_000)
-    b = _uniforms(rng.sample_key(12345, "test/rng"), 3, 10_000)
+    a = draw(rng.uniform, key, 10_000, block=3)
+    b = draw(rng.uniform, rng.sample_key(12345, "test/rng"), 10_000, block=3)
     np.testing.assert_array_equal(a, b)
 
 
@@ -235,8 +182,8 @@ def test_same_key_and_block_give_identical_streams():
 )
 def test_different_block_sample_or_seed_give_independent_streams(other):
     _, (seed, sample, block) = other
-    a = _uniforms(_key(), 3, 50_000)
-    b = _uniforms(rng.sample_key(seed, sample), block, 50_000)
+    a = draw(rng.uniform, _key(), 50_000, block=3)
+    b = draw(rng.uniform, rng.sample_key(seed, sample), 50_000, block=block)
     assert not np.any(a == b)
     # no linear correlation: |r| < 5/sqrt(n)
     r = np.corrcoef(a, b)[0, 1]
@@ -245,7 +192,7 @@ def test_different_block_sample_or_seed_give_independent_streams(other):
 
 def test_adjacent_blocks_are_uncorrelated_at_equal_positions():
     key = _key()
-    firsts = np.array([_uniforms(key, b, 1)[0] for b in range(2000)])
+    firsts = np.array([draw(rng.uniform, key, 1, block=b)[0] for b in range(2000)])
     # the first number of every block, across blocks, is itself uniform
     assert stats.kstest(firsts, "uniform").pvalue > 1e-4
     r = np.corrcoef(firsts[:-1], firsts[1:])[0, 1]
@@ -276,7 +223,7 @@ def test_sample_key_accepts_integral_float():
 
 
 def test_uniform_moments_and_shape():
-    u = _uniforms(_key(), 0, N)
+    u = draw(rng.uniform, _key(), N, block=0)
     assert u.min() > 0.0 and u.max() < 1.0
     assert abs(u.mean() - 0.5) < 5 * math.sqrt(1 / 12 / N)
     # Var of the sample variance of U(0,1): (1/80 - 1/144)/N
@@ -287,7 +234,7 @@ def test_uniform_moments_and_shape():
 
 
 def test_normal_pair_is_standard_normal():
-    z = _normal_pairs(_key(), N)
+    z = draw(rng.normal_pair, _key(), N, width=2)
     x = z.ravel()
     n = x.size
     assert abs(x.mean()) < 5 / math.sqrt(n)
@@ -301,14 +248,14 @@ def test_normal_pair_is_standard_normal():
 
 @pytest.mark.parametrize("threshold", [1.0, 2.0, 3.0, 3.5])
 def test_normal_pair_tail_probabilities(threshold):
-    x = _normal_pairs(_key(seed=7), N).ravel()
+    x = draw(rng.normal_pair, _key(seed=7), N, width=2).ravel()
     p = 2 * stats.norm.sf(threshold)
     observed = np.mean(np.abs(x) > threshold)
     assert abs(observed - p) < 5 * math.sqrt(p * (1 - p) / x.size)
 
 
 def test_unit_circle_points_and_uniform_angle():
-    cs = _circle(_key(), N)
+    cs = draw(rng.unit_circle, _key(), N, width=2)
     np.testing.assert_allclose(cs[:, 0] ** 2 + cs[:, 1] ** 2, 1.0, rtol=0, atol=1e-12)
     phi = np.arctan2(cs[:, 1], cs[:, 0])
     assert stats.kstest(phi, stats.uniform(loc=-math.pi, scale=2 * math.pi).cdf).pvalue > 1e-4
@@ -318,7 +265,7 @@ def test_unit_circle_points_and_uniform_angle():
 
 
 def test_exponential_moments():
-    x = _exponentials(_key(), N)
+    x = draw(rng.exponential, _key(), N)
     assert x.min() > 0
     assert abs(x.mean() - 1.0) < 5 / math.sqrt(N)
     assert abs(x.var() - 1.0) < 5 * math.sqrt(8.0 / N)  # Var(s²) ≈ (μ4 − σ⁴)/n = 8/n
@@ -328,7 +275,7 @@ def test_exponential_moments():
 @pytest.mark.parametrize("mean", [0.3, 3.5, 40.0, 2000.0])
 def test_poisson_mean_and_variance(mean):
     n = 50_000
-    k = _poissons(_key(), mean, n)
+    k = draw(rng.poisson, _key(), n, mean)
     assert k.min() >= 0
     assert abs(k.mean() - mean) < 5 * math.sqrt(mean / n)
     # Var of the sample variance of a Poisson: (μ + 2μ²)/n
@@ -337,12 +284,12 @@ def test_poisson_mean_and_variance(mean):
 
 def test_poisson_small_mean_probabilities():
     n = 50_000
-    k = _poissons(_key(), 1.2, n)
+    k = draw(rng.poisson, _key(), n, 1.2)
     for j in range(4):
         p = stats.poisson.pmf(j, 1.2)
         assert abs(np.mean(k == j) - p) < 5 * math.sqrt(p * (1 - p) / n)
 
 
 def test_poisson_non_positive_mean_is_zero():
-    assert np.all(_poissons(_key(), 0.0, 10) == 0)
-    assert np.all(_poissons(_key(), -1.0, 10) == 0)
+    assert np.all(draw(rng.poisson, _key(), 10, 0.0) == 0)
+    assert np.all(draw(rng.poisson, _key(), 10, -1.0) == 0)
