@@ -65,6 +65,16 @@ def boost(px, py, pz, e, bx, by, bz):
 
 
 @jit
+def decay_length(p, mass, ctau):
+    """Mean flight length βγcτ = (p/m)·cτ of a particle of momentum ``p`` (units of cτ).
+
+    With ``p`` a momentum component (e.g. p_z) it is the decay length projected on
+    that axis.
+    """
+    return p / mass * ctau
+
+
+@jit
 def to_lab(px, py, pz, e, m, qx, qy, qz, qe):
     """Four-vector q given in the rest frame of a parent (px, py, pz, e; mass m), in the lab.
 

@@ -11,6 +11,8 @@ spectrometer can be followed plane by plane.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from analysis._jit import jit
@@ -45,6 +47,12 @@ def charge(pid):
     if pid == ELECTRON or pid == MUON_MINUS or pid == PI_MINUS:
         return -1
     return 0
+
+
+@jit
+def momentum(table, i):
+    """Momentum magnitude |p| of row i."""
+    return math.sqrt(table[i, PX] ** 2 + table[i, PY] ** 2 + table[i, PZ] ** 2)
 
 
 @jit

@@ -24,6 +24,7 @@ import numpy as np
 from analysis import decays
 from analysis.constants import CTAU_K, M_K
 from analysis.experiments import experiment_module
+from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, sample_key
 from analysis.selections import load_cuts
 from analysis.simulate import Sample, chunk_ranges
@@ -53,7 +54,7 @@ def fiducial_fraction(experiment: str) -> float:
     nodes, weights = np.polynomial.hermite_e.hermegauss(20)
     total = 0.0
     for x, w in zip(nodes, weights, strict=True):
-        lam = (g.beam_momentum + g.beam_momentum_spread * x) / M_K * CTAU_K
+        lam = decay_length.py_func(g.beam_momentum + g.beam_momentum_spread * x, M_K, CTAU_K)
 
         def survive(z, lam=lam):
             return math.exp(-(z - g.beam_z_start) / lam)

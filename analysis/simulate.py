@@ -151,7 +151,7 @@ def simulate(
     }
     geometry = exp.geometry_record()
     per_batch = max(2, 4 * numba.get_num_threads())
-    out = np.zeros((per_batch, BLOCK_SIZE, exp.N_OUT))
+    out = np.empty((per_batch, BLOCK_SIZE, exp.N_OUT))  # every written row is filled
     counts = np.zeros((masses.shape[0], 2), dtype=np.int64)
     writer = storage.TableWriter(output, columns, metadata)
     bar = Progress(

@@ -122,23 +122,6 @@ def _vetoes_many(key, table, n_primary, tracks, n_tracks, g, n):
     return out
 
 
-@jit
-def _deposits(key, kind, energy, a, b, c, d, e, f, n):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    out = np.empty(n)
-    for k in range(n):
-        if kind == 0:
-            out[k] = calorimeter.electron_deposit(state, energy, a, b, c, d)
-        elif kind == 1:
-            out[k] = calorimeter.muon_deposit(state, energy, a, b, c)
-        elif kind == 2:
-            out[k] = calorimeter.pion_deposit(state, energy, a, b, c, d, e)
-        else:
-            out[k] = 1.0 if calorimeter.photon_detected(state, energy, a, b, c, d) else 0.0
-    return out
-
-
 # ----------------------------------------------------------------- transport
 
 
@@ -350,55 +333,54 @@ def test_em_resolution_hand_value():
 @pytest.mark.parametrize("energy", [5.0, 20.0])
 def test_electron_shower_energy_resolution(energy):
     n = 50_000
-    e = _deposits(
-        _key(f"em/{energy}"), 0, energy, G.lkr_stochastic, G.lkr_noise, G.lkr_constant, 0.0, 0, 0, n
-    )
+    shower = (G.lkr_stochastic, G.lkr_noise, G.lkr_constant)
+    loss = G.lkr_electron_tail_max_loss
+    e = draw(calorimeter.electron_deposit, _key(f"em/{energy}"), n, energy, *shower, 0.0, loss)
     sigma = energy * calorimeter.em_resolution(
         energy, G.lkr_stochastic, G.lkr_noise, G.lkr_constant
     )
     assert abs(e.mean() - energy) < 5 * sigma / math.sqrt(n)
     assert abs(e.std() / sigma - 1) < 5 / math.sqrt(2 * n)
-    # the upstream-loss tail only lowers the energy: mean loss = fraction × 15%
+    # the upstream-loss tail only lowers the energy: mean loss = fraction × max loss / 2
     f = 0.2
-    e_tail = _deposits(
-        _key(f"em/{energy}"), 0, energy, G.lkr_stochastic, G.lkr_noise, G.lkr_constant, f, 0, 0, n
-    )
-    assert abs(e_tail.mean() / energy - (1 - 0.15 * f)) < 5 * math.hypot(
-        sigma / energy, 0.3 * 0.4
+    e_tail = draw(calorimeter.electron_deposit, _key(f"em/{energy}"), n, energy, *shower, f, loss)
+    assert abs(e_tail.mean() / energy - (1 - 0.5 * loss * f)) < 5 * math.hypot(
+        sigma / energy, loss * 0.4
     ) / math.sqrt(n)
 
 
 def test_muon_and_pion_deposits():
     n = 50_000
-    mu = _deposits(_key("mu"), 1, 20.0, G.lkr_mip_energy, G.lkr_mip_width, 0.0, 0, 0, 0, n)
+    mu = draw(calorimeter.muon_deposit, _key("mu"), n, 20.0, G.lkr_mip_energy, G.lkr_mip_width, 0.0)
     assert abs(mu.mean() - G.lkr_mip_energy) < 5 * G.lkr_mip_width / math.sqrt(n)
     assert mu.min() >= G.lkr_mip_energy - G.lkr_mip_width - 1e-12
-    pi = _deposits(
+    pi = draw(
+        calorimeter.pion_deposit,
         _key("pi"),
-        2,
+        n,
         20.0,
         G.lkr_mip_energy,
         G.lkr_mip_width,
         G.lkr_pion_noninteracting,
         G.lkr_pion_shower_mean,
         G.lkr_pion_shower_sigma,
-        0,
-        n,
+        G.lkr_pion_shower_max_eop,
     )
     # P(E/p > 0.9): showers above 0.9 out of the interacting fraction
     p_fake = (1 - G.lkr_pion_noninteracting) * stats.norm.sf(
         0.9, G.lkr_pion_shower_mean, G.lkr_pion_shower_sigma
     )
     assert abs(np.mean(pi / 20.0 > 0.9) - p_fake) < 5 * math.sqrt(p_fake / n)
-    assert np.all(pi / 20.0 <= 1.2 + 1e-12)
+    assert np.all(pi / 20.0 <= G.lkr_pion_shower_max_eop + 1e-12)
 
 
 def test_photon_detection_threshold_and_inefficiency():
     n = 20_000
-    below = _deposits(_key("g"), 3, 0.4, 0.5, 0.1, 0.01, 0.001, 0, 0, n)
+    detector = (0.5, 5.0, 10.0, 0.1, 0.01, 0.001)  # threshold, edges, inefficiencies
+    below = draw(calorimeter.photon_detected, _key("g"), n, 0.4, *detector)
     assert below.sum() == 0
     for energy, ineff in [(2.0, 0.1), (7.0, 0.01), (20.0, 0.001)]:
-        seen = _deposits(_key(f"g{energy}"), 3, energy, 0.5, 0.1, 0.01, 0.001, 0, 0, n)
+        seen = draw(calorimeter.photon_detected, _key(f"g{energy}"), n, energy, *detector)
         assert abs((1 - seen.mean()) - ineff) < 5 * math.sqrt(ineff / n) + 1 / n
 
 

@@ -18,7 +18,7 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import BR_PI_ENU, CTAU_MU, CTAU_PI, M_E, M_MU, M_PI
 from analysis.detectors.transport import momentum_at, position_at
-from analysis.kinematics import isotropic_direction, to_lab, two_body_rest
+from analysis.kinematics import decay_length, isotropic_direction, to_lab, two_body_rest
 from analysis.rng import uniform
 
 
@@ -33,8 +33,11 @@ def michel_x(state):
 
 @jit
 def decay_probability(p, mass, ctau, length):
-    """Probability that a particle of momentum p decays within ``length`` (metres)."""
-    return 1.0 - math.exp(-length * mass / (p * ctau))
+    """Probability 1 − exp(−L/βγcτ) that a particle of momentum p decays within ``length``.
+
+    With ``p`` = p_z and ``length`` a distance along z, the same holds along z.
+    """
+    return -math.expm1(-length / decay_length(p, mass, ctau))
 
 
 @jit
@@ -69,10 +72,9 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced):
         if z0 >= z_end:
             i += 1
             continue
-        # decay length projected on z: (p_z/m) cτ
-        lam_z = pz / mass * ctau
+        lam_z = decay_length(pz, mass, ctau)  # projected on z
         if apid == 13 and forced > 0.0:
-            p_decay = -math.expm1(-(z_end - z0) / lam_z)
+            p_decay = decay_probability(pz, mass, ctau, z_end - z0)
             if uniform(state) >= forced:
                 weight *= (1.0 - p_decay) / (1.0 - forced)
                 i += 1
@@ -83,9 +85,8 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced):
         else:
             # natural decay: flight L = −λ ln(1 − u); P(L < z_end − z0) ≤ (z_end − z0)/λ,
             # so u above that bound needs no transcendental call (the common case)
-            x = (z_end - z0) / lam_z
             u = uniform(state)
-            if u >= x or u >= -math.expm1(-x):
+            if u >= (z_end - z0) / lam_z or u >= decay_probability(pz, mass, ctau, z_end - z0):
                 i += 1
                 continue
             zd = z0 - lam_z * math.log1p(-u)

@@ -31,12 +31,22 @@ def em_resolution(energy, stochastic, noise, constant):
 
 
 @jit
-def electron_deposit(state, energy, stochastic, noise, constant, tail_fraction):
-    """Energy measured for an electron/positron/photon shower of true energy ``energy``."""
+def electron_deposit(state, energy, stochastic, noise, constant, tail_fraction, tail_max_loss):
+    """Energy measured for an electron/positron/photon shower of true energy ``energy``.
+
+    A fraction ``tail_fraction`` of showers loses a uniform fraction up to
+    ``tail_max_loss`` of the energy upstream (the low E/p tail).
+    """
     e = energy * (1.0 + em_resolution(energy, stochastic, noise, constant) * normal(state))
     if uniform(state) < tail_fraction:
-        e *= 1.0 - 0.3 * uniform(state)
+        e *= 1.0 - tail_max_loss * uniform(state)
     return e
+
+
+@jit
+def mip_deposit(state, mip_energy, mip_width):
+    """A minimum-ionising deposit: most probable value plus an exponential (Landau-like) tail."""
+    return mip_energy + mip_width * (exponential(state) - 1.0)
 
 
 @jit
@@ -44,26 +54,32 @@ def muon_deposit(state, momentum, mip_energy, mip_width, catastrophic_prob):
     """Energy deposited by a muon: MIP, or rarely a catastrophic bremsstrahlung."""
     if uniform(state) < catastrophic_prob:
         return momentum * uniform(state)
-    return mip_energy + mip_width * (exponential(state) - 1.0)
+    return mip_deposit(state, mip_energy, mip_width)
 
 
 @jit
-def pion_deposit(state, momentum, mip_energy, mip_width, p_noninteracting, mean, sigma):
-    """Energy deposited by a charged pion: MIP or a hadronic shower fraction."""
+def pion_deposit(state, momentum, mip_energy, mip_width, p_noninteracting, mean, sigma, max_eop):
+    """Energy deposited by a charged pion: MIP, or a hadronic shower of E/p ≤ ``max_eop``."""
     if uniform(state) < p_noninteracting:
-        return mip_energy + mip_width * (exponential(state) - 1.0)
+        return mip_deposit(state, mip_energy, mip_width)
     f = mean + sigma * normal(state)
-    return momentum * min(max(f, 0.0), 1.2)
+    return momentum * min(max(f, 0.0), max_eop)
 
 
 @jit
-def photon_detected(state, energy, threshold, ineff_low, ineff_mid, ineff_high):
-    """Whether an LKr cluster above threshold is seen (energy-dependent inefficiency)."""
+def photon_detected(
+    state, energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
+):
+    """Whether an LKr cluster above threshold is seen.
+
+    The inefficiency is ``ineff_low`` below ``edge_low``, ``ineff_mid`` up to
+    ``edge_high`` and ``ineff_high`` above (GeV).
+    """
     if energy < threshold:
         return False
-    if energy < 5.0:
+    if energy < edge_low:
         ineff = ineff_low
-    elif energy < 10.0:
+    elif energy < edge_high:
         ineff = ineff_mid
     else:
         ineff = ineff_high

@@ -66,6 +66,7 @@ from analysis.experiments.na62_response import (
     true_momentum_at_magnet,
     vetoes,
 )
+from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential, uniform
 
 __all__ = [
@@ -110,8 +111,7 @@ def sample_kaon(state, g):
     ax = g.beam_divergence * normal(state)
     ay = g.beam_divergence * normal(state)
     # exponential decay law truncated to [z_start, z_end]; mean flight βγcτ = p/m_K · cτ_K
-    length = p / M_K * CTAU_K
-    dz = truncated_exponential(state, length, g.beam_z_end - g.beam_z_start)
+    dz = truncated_exponential(state, decay_length(p, M_K, CTAU_K), g.beam_z_end - g.beam_z_start)
     z = g.beam_z_start + dz
     pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
     x = g.beam_spot_x * normal(state) + ax * dz
@@ -169,7 +169,7 @@ def simulate_batch(
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
             n_primary = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, masses[m])
-            n, mc_weight = inflight.propagate(
+            _, mc_weight = inflight.propagate(
                 state,
                 table,
                 n_primary,
@@ -181,10 +181,10 @@ def simulate_batch(
             n_tracks = accepted_tracks(table, n_primary, g, accepted)
             if n_tracks != 1 and n_tracks != 3:
                 continue
-            stream, _ = trigger_and_record(
+            stream = trigger_and_record(
                 state, table, n_primary, g, tracks, accepted, n_tracks, rows[k]
             )
-            if n > 0 and stream > 0:
+            if stream > 0:
                 rows[k, C_WEIGHT] *= mc_weight
                 rows[k, C_EVENT] = ev
                 rows[k, C_TCH] = code

@@ -70,7 +70,7 @@ def _position(table, j, z, g):
 @jit
 def true_momentum_at_magnet(table, i, g):
     jm = alive_at(table, i, g.spectrometer_z_magnet)
-    return math.sqrt(table[jm, pt.PX] ** 2 + table[jm, pt.PY] ** 2 + table[jm, pt.PZ] ** 2), jm
+    return pt.momentum(table, jm), jm
 
 
 @jit
@@ -174,7 +174,7 @@ def lkr_energy(state, table, i, g):
     ok, _, _ = _lkr_impact(table, j, g)
     if not ok:
         return 0.0
-    p_true = math.sqrt(table[j, pt.PX] ** 2 + table[j, pt.PY] ** 2 + table[j, pt.PZ] ** 2)
+    p_true = pt.momentum(table, j)
     apid = abs(int(table[j, pt.PID]))
     if apid == 11:
         e = calorimeter.electron_deposit(
@@ -184,6 +184,7 @@ def lkr_energy(state, table, i, g):
             g.lkr_noise,
             g.lkr_constant,
             g.lkr_electron_tail_fraction,
+            g.lkr_electron_tail_max_loss,
         )
     elif apid == 13:
         e = calorimeter.muon_deposit(
@@ -198,6 +199,7 @@ def lkr_energy(state, table, i, g):
             g.lkr_pion_noninteracting,
             g.lkr_pion_shower_mean,
             g.lkr_pion_shower_sigma,
+            g.lkr_pion_shower_max_eop,
         )
     return max(e, 0.0)
 
@@ -217,8 +219,7 @@ def track_muv3(state, table, trk, g):
     if abs(x) > g.muv3_half_size or abs(y) > g.muv3_half_size or x * x + y * y < g.muv3_r_hole**2:
         return False
     apid = abs(int(table[j, pt.PID]))
-    p = math.sqrt(table[j, pt.PX] ** 2 + table[j, pt.PY] ** 2 + table[j, pt.PZ] ** 2)
-    if apid == 13 and p > g.muv3_p_min:
+    if apid == 13 and pt.momentum(table, j) > g.muv3_p_min:
         return uniform(state) < g.muv3_muon_efficiency
     if apid == 211:
         return uniform(state) < g.muv3_pion_punch_through
@@ -253,18 +254,7 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
         energy = table[i, pt.E]
         # photons fly straight; charged particles that missed the straws (e.g. the
         # e± of a π0 Dalitz decay) are deflected by the magnet on their way
-        x, y = position_at(
-            table[i, pt.X],
-            table[i, pt.Y],
-            table[i, pt.Z],
-            table[i, pt.PX],
-            table[i, pt.PY],
-            table[i, pt.PZ],
-            pt.charge(pid),
-            g.lkr_z,
-            g.spectrometer_z_magnet,
-            g.spectrometer_kick,
-        )
+        x, y = _position(table, i, g.lkr_z, g)
         r2 = x * x + y * y
         if r2 < g.lkr_r_inner**2:
             if energy > g.irc_sac_threshold and uniform(state) >= g.irc_sac_inefficiency:
@@ -279,6 +269,8 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
                 state,
                 energy,
                 g.lkr_photon_threshold,
+                g.lkr_photon_inefficiency_edges_0,
+                g.lkr_photon_inefficiency_edges_1,
                 g.lkr_photon_inefficiency_0,
                 g.lkr_photon_inefficiency_1,
                 g.lkr_photon_inefficiency_2,
@@ -339,20 +331,20 @@ def accepted_tracks(table, n_primary, g, accepted):
 
 @jit
 def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
-    """Reconstruct an event and apply the minimum-bias trigger; returns (stream, weight).
+    """Reconstruct an event and apply the minimum-bias trigger; returns the stream (0: rejected).
 
     Single-track events are classified by E/p, with the momentum at the magnet
     standing in for the online estimate; events that are not positron-like are
     downscaled *before* the offline measurement, as the trigger decides before
     reconstruction.  Kept events get the full measurement and are written into
-    ``row`` (truth columns are filled by the caller).  ``tracks`` and ``accepted``
-    are per-block scratch arrays (no allocation per event); ``accepted`` holds the
-    ``n_tracks`` rows found by :func:`accepted_tracks`.
+    ``row`` with their downscale weight (truth columns are filled by the caller).
+    ``tracks`` and ``accepted`` are per-block scratch arrays (no allocation per
+    event); ``accepted`` holds the ``n_tracks`` rows found by :func:`accepted_tracks`.
     """
     if n_tracks == 1:
         i = accepted[0]
         if pt.charge(int(table[i, pt.PID])) <= 0:
-            return 0, 0.0
+            return 0
         energy = lkr_energy(state, table, i, g)
         p_online, _ = true_momentum_at_magnet(table, i, g)
         if energy / p_online > g.trigger_eop_positron_like:
@@ -360,15 +352,8 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         elif uniform(state) * g.trigger_downscale_control < 1.0:
             stream, weight = STREAM_CONTROL, g.trigger_downscale_control
         else:
-            return 0, 0.0
+            return 0
         measure_track(state, table, i, g, tracks[0])
-        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
-        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
-            # positron-like events with in-time photon activity (mostly K_e3) are
-            # kept downscaled: the signal selection vetoes them anyway
-            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
-                return 0, 0.0
-            weight = g.trigger_downscale_vetoed
         z_vtx, cda = beam_axis_vertex(tracks[0])
         p = _p(tracks[0])
         if (
@@ -376,7 +361,14 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             or cda > g.trigger_cda_max
             or p > g.trigger_p_max
         ):
-            return 0, 0.0
+            return 0
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
+        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
+            # positron-like events with in-time photon activity (mostly K_e3) are
+            # kept downscaled: the signal selection vetoes them anyway
+            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+                return 0
+            weight = g.trigger_downscale_vetoed
         tracks[0, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[0], g) else 0.0
         _write_tracks(row, tracks, 1)
         row[C_TRK0 + 4] = energy / p
@@ -385,7 +377,7 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         for t in range(3):
             q += pt.charge(int(table[accepted[t], pt.PID]))
         if q != 1 or uniform(state) * g.trigger_downscale_three_track >= 1.0:
-            return 0, 0.0
+            return 0
         stream, weight = STREAM_THREE_TRACK, g.trigger_downscale_three_track
         z_vtx, cda = 0.0, 0.0
         for t in range(3):
@@ -399,7 +391,7 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             row[C_TRK0 + 6 * t + 4] = lkr_energy(state, table, accepted[t], g) / _p(tracks[t])
         n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 3, g)
     else:
-        return 0, 0.0
+        return 0
     row[C_STREAM] = stream
     row[C_WEIGHT] = weight
     row[C_NTRK] = n_tracks
@@ -409,4 +401,4 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
     row[C_LAV] = 1.0 if lav else 0.0
     row[C_IRC] = 1.0 if irc else 0.0
     row[C_TPID] = tracks[0, _T_PID]
-    return stream, weight
+    return stream
