@@ -14,6 +14,7 @@ min_version("9.0")
 # the package is imported from this checkout, with or without an install
 sys.path.insert(0, workflow.basedir)
 
+from analysis.analyses import SCAN_FIGURES, figures
 from analysis.config import config_hash, validated_from_snakemake
 from analysis.samples import plan_samples
 
@@ -24,7 +25,7 @@ configfile: "config/config.yaml"
 validated_from_snakemake(config)
 CONFIG_HASH = config_hash(config)
 PLANS = {selection: plan_samples(config, selection) for selection in config["selections"]}
-FIGURES = ["missing_mass", "limit_events", "limit_br", "limit_u2", "acceptance", "resolution"]
+FIGURES = list(SCAN_FIGURES)
 
 report: "workflow/report/workflow.rst"
 
@@ -42,15 +43,17 @@ include: "workflow/rules/select.smk"
 include: "workflow/rules/normalise.smk"
 include: "workflow/rules/scan.smk"
 include: "workflow/rules/plot.smk"
+include: "workflow/rules/hepdata.smk"
 
 
 rule all:
     input:
         expand("results/{selection}/summary.json", selection=config["selections"]),
         expand("results/{selection}/scan.parquet", selection=config["selections"]),
-        expand(
-            "results/{selection}/figures/{figure}.{ext}",
-            selection=config["selections"],
-            figure=FIGURES,
-            ext=["png", "pdf"],
-        ),
+        [
+            f"results/{selection}/figures/{figure}.{ext}"
+            for selection in config["selections"]
+            for figure in figures(selection)
+            for ext in ("png", "pdf")
+        ],
+        "results/hepdata",

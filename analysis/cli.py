@@ -25,11 +25,12 @@ def _simulate(args) -> int:
     if args.list_channels:
         width = max(len(n) for n in decays.CHANNELS)
         for name, ch in decays.CHANNELS.items():
-            br = (
-                "signal (BR set by --br / injection)"
-                if ch.signal
-                else f"BR = {ch.branching_ratio:.4g}"
-            )
+            if ch.signal:
+                br = "signal (BR set by --br / injection)"
+            elif ch.beam_halo:
+                br = "muons per kaon decay set by the selection"
+            else:
+                br = f"BR = {ch.branching_ratio:.4g}"
             print(f"{name:<{width}}  {ch.description:<40}  {br}")
         print(f"\nexperiments: {', '.join(EXPERIMENTS)}")
         return 0

@@ -7,7 +7,11 @@
   pseudo-data is unchanged by an injection.
 * one MC sample per background channel, ``mc_statistics`` times the number of
   such decays expected in the pseudo-data (at least :data:`MIN_MC_DECAYS`);
-* the signal MC, ``signal_decays`` per HNL mass of the signal grid.
+* the signal MC, ``signal_decays`` per HNL mass of the signal grid;
+* for selections with a ``beam_halo`` section (NA62-RK): ``data_halo``, the
+  beam-halo muons of the K+ run (part of the pseudo-data), and
+  ``control_kminus``, the μ+ halo of the K−-only control runs; both Poisson in
+  number, from their own streams.
 
 All samples are generated over the same decay range (the experiment's
 ``beam.z_start`` … ``beam.z_end``); the fraction of decays that fall in the
@@ -79,14 +83,32 @@ def data_decays(config: dict, selection: str) -> int:
     return max(1, int(round(n_k / fiducial_fraction(cuts["experiment"]))))
 
 
+def _poisson_count(config: dict, selection: str, sample: str, mean: float) -> int:
+    key = sample_key(config["seed"], f"{selection}/{sample}/count")
+    return int(np.random.Generator(np.random.PCG64(key[0])).poisson(mean))
+
+
 def injected_decays(config: dict, selection: str) -> int:
     """Poisson number of injected signal decays (0 without injection), from its own stream."""
     inj = config.get("injection", {}).get(selection)
     if not inj:
         return 0
     mean = data_decays(config, selection) * float(inj["branching_ratio"])
-    key = sample_key(config["seed"], f"{selection}/data_injection/count")
-    return int(np.random.Generator(np.random.PCG64(key[0])).poisson(mean))
+    return _poisson_count(config, selection, "data_injection", mean)
+
+
+def halo_muons(config: dict, selection: str) -> dict[str, int]:
+    """Poisson numbers of halo muons of the K+ run and of the K− control runs."""
+    halo = load_cuts(selection).get("beam_halo")
+    if not halo:
+        return {}
+    mean = data_decays(config, selection) * float(halo["muons_per_kaon_decay"])
+    return {
+        "data_halo": _poisson_count(config, selection, "data_halo", mean),
+        "control_kminus": _poisson_count(
+            config, selection, "control_kminus", mean * float(halo["control_exposure"])
+        ),
+    }
 
 
 def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
@@ -117,6 +139,21 @@ def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
             ),
             n_inj,
         )
+    for name, n in halo_muons(config, selection).items():
+        if n > 0:
+            label = "data" if name == "data_halo" else name
+            description = "beam-halo muons of the K+ run" if label == "data" else "K- control runs"
+            add(
+                Sample(
+                    name,
+                    exp,
+                    {"halo_mu": 1.0},
+                    is_data=True,
+                    data_label=label,
+                    description=description,
+                ),
+                n,
+            )
     mc_factor = float(config.get("mc_statistics", 1.0))
     for name, br in brs.items():
         n = max(MIN_MC_DECAYS, int(round(mc_factor * n_data * br)))

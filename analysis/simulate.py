@@ -33,6 +33,9 @@ class Sample:
     channels: dict[str, float]
     masses: tuple[float, ...] = (0.0,)
     is_data: bool = False
+    #: ``sample`` metadata of real-data-like samples (no truth columns): ``data`` for the
+    #: pseudo-data, another name for control runs (e.g. the K− halo runs).
+    data_label: str = "data"
     forced_decays: float = 0.0
     description: str = ""
     extra: dict = field(default_factory=dict)
@@ -132,7 +135,7 @@ def simulate(
 
     columns = exp.RECO_COLUMNS if sample.is_data else exp.COLUMNS
     metadata = {
-        "sample": "data" if sample.is_data else sample.name,
+        "sample": sample.data_label if sample.is_data else sample.name,
         "stream": sample.name,
         "experiment": sample.experiment,
         "channels": sample.channels,

@@ -10,7 +10,7 @@ import pytest
 from workflow_helpers import output_of, run_cli
 
 STAGES = ["simulate", "select", "normalise", "scan", "plot"]
-CHANNELS = ["kmu2", "ke2", "k2pi", "k3pi", "ke3", "kmu3", "k3pi0", "hnl_e", "hnl_mu"]
+CHANNELS = ["kmu2", "ke2", "k2pi", "k3pi", "ke3", "kmu3", "k3pi0", "hnl_e", "hnl_mu", "halo_mu"]
 EXPERIMENTS = ["na62", "na62rk", "na48_2"]
 
 

@@ -34,7 +34,6 @@ from workflow_helpers import (
     results_dir,
     run_cli,
     run_snakemake,
-    snapshot_code,
 )
 
 pytestmark = pytest.mark.workflow
@@ -96,12 +95,6 @@ def _run_workflow(workdir: Path, code_root: Path, arguments: list[str]) -> Run:
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def code_root(tmp_path_factory) -> Path:
-    """One snapshot of the package for every run of the session."""
-    return snapshot_code(tmp_path_factory.mktemp("code"))
 
 
 @pytest.fixture(scope="session")

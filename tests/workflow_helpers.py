@@ -29,6 +29,7 @@ WORKFLOW_ITEMS = ("Snakefile", "config", "workflow", "profiles", "envs")
 
 #: Tiny configuration: a few hundred thousand kaon decays, about a minute on two cores.
 TINY_CONFIG: dict[str, object] = {
+    "selections": "[na62_en]",
     "scale": 0.002,
     "mc_statistics": 1,
     "signal_decays": 20000,

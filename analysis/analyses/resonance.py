@@ -8,11 +8,27 @@ mass hypothesis; DESIGN.md §3), the missing-mass spectrum and ``summary.json``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from analysis import decays, hnl, scan, storage
 from analysis.stats import expected, rolke, significance
+
+
+@dataclass(frozen=True)
+class DataDriven:
+    """A background measured from a control sample: its candidates and their scale.
+
+    Each candidate counts ``scale`` expected events in the signal sample;
+    ``scale_rel_err`` is the relative uncertainty of that scale (normalisation
+    statistics and the systematic of the transfer).
+    """
+
+    candidates: pd.DataFrame
+    scale: float
+    scale_rel_err: float
 
 
 def scan_masses(cuts: dict) -> np.ndarray:
@@ -65,8 +81,14 @@ def run(
     signal_info: dict,
     flux: dict,
     seed: int,
+    data_driven: dict[str, DataDriven] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    """Build the scan table, the spectrum and the scan part of the summary."""
+    """Build the scan table, the spectrum and the scan part of the summary.
+
+    ``data_driven`` adds backgrounds measured from control samples: their
+    candidates enter every window with the component's scale, and the scale's
+    relative uncertainty is added to the MC-statistical one.
+    """
     sc = cuts["scan"]
     k = float(sc["window_sigmas"])
     cl = float(sc["confidence_level"])
@@ -79,8 +101,17 @@ def run(
 
     scale = {c: n_k * decays.channel(c).branching_ratio / mc_info[c]["n_fiducial"] for c in mc}
     per_channel, var = scan.background_in_windows(mc, scale, lo, hi)
+    n_bkg_mc = sum(per_channel.values())
+    var += (float(sc["background_systematic"]) * n_bkg_mc) ** 2
+    components = dict(mc)
+    for name, comp in (data_driven or {}).items():
+        scale[name] = comp.scale
+        components[name] = comp.candidates
+        values, stat = scan.background_in_windows({name: comp.candidates}, scale, lo, hi)
+        per_channel[name] = values[name]
+        var += stat + (comp.scale_rel_err * values[name]) ** 2
     n_bkg = sum(per_channel.values())
-    n_bkg_err = np.sqrt(var + (float(sc["background_systematic"]) * n_bkg) ** 2)
+    n_bkg_err = np.sqrt(var)
     data_mass = np.concatenate([d["m_miss_mev"].to_numpy() for d in data]) if data else np.empty(0)
     n_obs = scan.observed_in_windows(data_mass, lo, hi)
 
@@ -116,11 +147,11 @@ def run(
     for c, values in per_channel.items():
         table[f"n_bkg_{c}"] = values
 
-    spectrum = _spectrum(cuts, data_mass, mc, scale)
+    spectrum = _spectrum(cuts, data_mass, components, scale)
     best = int(np.argmax(z))
     n_toys = int(sc.get("global_toys", 2000))
     z_global, _ = global_significance(
-        float(z[best]), mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
+        float(z[best]), components, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
     )
     region = (data_mass >= cuts["scan"]["mass_range_mev"][0]) & (
         data_mass <= cuts["scan"]["mass_range_mev"][1]
@@ -130,7 +161,7 @@ def run(
             scale[c]
             * d.loc[d["m_miss_mev"].between(*cuts["scan"]["mass_range_mev"]), "weight"].sum()
         )
-        for c, d in mc.items()
+        for c, d in components.items()
     }
     summary = {
         "n_hypotheses": int(len(table)),

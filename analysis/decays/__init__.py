@@ -27,6 +27,7 @@ class Channel:
     description: str
     signal: bool = False
     max_mass: float = 0.0  # signals: kinematic end point of the HNL mass, m_K − m_ℓ (GeV)
+    beam_halo: bool = False  # not a K+ decay: a halo muon (analysis.beam_halo)
 
 
 CHANNELS: dict[str, Channel] = {
@@ -65,11 +66,20 @@ CHANNELS: dict[str, Channel] = {
             signal=True,
             max_mass=C.M_K - C.M_MU,
         ),
+        Channel(
+            "halo_mu",
+            10,
+            r"beam-halo $\mu^+$",
+            0.0,
+            1,
+            "beam-halo mu+ from upstream pi/K decays (not a K+ decay; analysis.beam_halo)",
+            beam_halo=True,
+        ),
     )
 }
 
 #: Standard K+ decays mixed into the pseudo-data, with their PDG branching ratios.
-BACKGROUND_CHANNELS = tuple(name for name, c in CHANNELS.items() if not c.signal)
+BACKGROUND_CHANNELS = tuple(name for name, c in CHANNELS.items() if not (c.signal or c.beam_halo))
 
 
 def channel(name: str) -> Channel:

@@ -19,6 +19,7 @@ KMU3 = CHANNELS["kmu3"].code
 K3PI0 = CHANNELS["k3pi0"].code
 HNL_E = CHANNELS["hnl_e"].code
 HNL_MU = CHANNELS["hnl_mu"].code
+HALO_MU = CHANNELS["halo_mu"].code
 
 
 @jit

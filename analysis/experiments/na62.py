@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import prange
 
+from analysis import beam_halo
 from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import CTAU_K, M_K
@@ -138,7 +139,8 @@ def simulate_batch(
 
     ``out[b]`` receives the rows written by block b (``n_out[b]`` of them);
     ``counters[b, m]`` = (decays generated, decays in the fiducial region) for
-    signal-mass index m; ``geometry`` is :func:`geometry_record`.  ``forced`` > 0
+    signal-mass index m (a beam-halo muon counts as generated, never as
+    fiducial); ``geometry`` is :func:`geometry_record`.  ``forced`` > 0
     turns on forced decays in flight for
     Monte Carlo (:func:`analysis.decays.inflight.propagate`); written rows then
     carry weight = trigger downscale × importance weight.  Blocks run in
@@ -164,11 +166,18 @@ def simulate_batch(
             m = 0
             if n_masses > 1:
                 m = min(int(uniform(state) * n_masses), n_masses - 1)
-            px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
             counters[b, m, 0] += 1
-            if g.fiducial_z_min <= vz < g.fiducial_z_max:
-                counters[b, m, 1] += 1
-            n_primary = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, masses[m])
+            if code == dispatch.HALO_MU:  # not a kaon decay: a muon of the beam halo
+                n_primary = beam_halo.generate(state, table, g, 1)
+                px, py, pz = table[0, pt.PX], table[0, pt.PY], table[0, pt.PZ]
+                vz = table[0, pt.Z]
+            else:
+                px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
+                if g.fiducial_z_min <= vz < g.fiducial_z_max:
+                    counters[b, m, 1] += 1
+                n_primary = dispatch.generate(
+                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m]
+                )
             _, mc_weight = inflight.propagate(
                 state,
                 table,

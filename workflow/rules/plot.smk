@@ -49,3 +49,30 @@ rule plot:
         "../../envs/analysis.yaml"
     script:
         "../scripts/plot.py"
+
+
+# Halo control plots of the NA62-RK K+ -> mu+ N search: vertex z against track
+# angle and momentum, K+ pseudo-data and K- control runs.
+rule plot_halo_control:
+    input:
+        data=lambda wc: [
+            f"results/{wc.selection}/selected/{s}.parquet"
+            for s in selected_samples(wc)
+            if PLANS[wc.selection][s].sample.is_data
+            and PLANS[wc.selection][s].sample.data_label == "data"
+        ],
+        control="results/{selection}/selected/control_kminus.parquet",
+    output:
+        png=report(
+            "results/{selection}/figures/halo_control.png",
+            caption="../report/halo_control.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "halo_control"},
+        ),
+        pdf="results/{selection}/figures/halo_control.pdf",
+    log:
+        "logs/{selection}/plot_halo_control.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/plot_halo_control.py"
