@@ -79,7 +79,8 @@ def test_kmu2_candidates_match_the_published_count(run):
     _, summary, _ = run
     expected = N_KMU2_PUBLISHED * SCALE
     # the scale-1 N_K is derived from the published count with the simulated acceptance
-    assert summary["n_kmu2_selected"] == pytest.approx(expected, rel=0.03)
+    # (a downscale-weighted count: ~6000 written K_mu2 candidates x 20)
+    assert summary["n_kmu2_selected"] == pytest.approx(expected, rel=0.05)
 
 
 def test_measured_kaon_flux_agrees_with_the_truth(run):

@@ -49,8 +49,10 @@ def estimate(
         raise ValueError(f"the halo estimate needs the {CONTROL_SAMPLE!r} sample")
     control = tables[CONTROL_SAMPLE]
     data_names = [n for n, s in info.items() if s["sample"] == "data"]
-    n_plus = int(sum(len(_region(tables[n], REGION_HALO_NORMALISATION)) for n in data_names))
-    n_minus = int(len(_region(control, REGION_HALO_NORMALISATION)))
+    # events carry the downscale factors of the software filter as weights
+    plus = pd.concat([_region(tables[n], REGION_HALO_NORMALISATION) for n in data_names])
+    minus = _region(control, REGION_HALO_NORMALISATION)
+    n_plus, n_minus = float(plus["weight"].sum()), float(minus["weight"].sum())
     kaons = sum(
         flux["n_kaon_decays"]
         * decays.channel(n).branching_ratio
@@ -61,16 +63,20 @@ def estimate(
     )
     if n_minus == 0 or n_plus == 0:
         raise ValueError(
-            f"no halo candidates in the upstream normalisation region (K+: {n_plus}, "
-            f"K- control: {n_minus}): increase scale or beam_halo.control_exposure"
+            f"no halo candidates in the upstream normalisation region (K+: {n_plus:g}, "
+            f"K- control: {n_minus:g}): increase scale or beam_halo.control_exposure"
         )
     scale = max(n_plus - kaons, 0.0) / n_minus
-    stat = math.sqrt(1.0 / n_plus + 1.0 / n_minus)
+    stat = math.sqrt(
+        float((plus["weight"] ** 2).sum()) / n_plus**2
+        + float((minus["weight"] ** 2).sum()) / n_minus**2
+    )
     rel = math.hypot(stat, float(cuts["beam_halo"]["shape_systematic"]))
     selected = _region(control, REGION_SELECTED)
 
     lo, hi = cuts["scan"]["mass_range_mev"]
-    n_ctrl = int(_in_range(selected, lo, hi).sum())
+    in_range = selected[_in_range(selected, lo, hi)]
+    n_ctrl = float(in_range["weight"].sum())
     prediction = scale * n_ctrl
     report = {
         "normalisation_region": {
@@ -81,11 +87,13 @@ def estimate(
             "scale_rel_err": rel,
         },
         "prediction_signal_region": prediction,
-        "prediction_signal_region_err": math.sqrt(scale**2 * n_ctrl + (rel * prediction) ** 2),
+        "prediction_signal_region_err": math.sqrt(
+            scale**2 * float((in_range["weight"] ** 2).sum()) + (rel * prediction) ** 2
+        ),
     }
     if DATA_HALO_SAMPLE in tables:  # simulation truth: never used by the estimate
         truth = _region(tables[DATA_HALO_SAMPLE], REGION_SELECTED)
-        n_true = int(_in_range(truth, lo, hi).sum())
+        n_true = int(round(float(truth.loc[_in_range(truth, lo, hi), "weight"].sum())))
         report["truth_signal_region"] = n_true
         err = math.hypot(report["prediction_signal_region_err"], math.sqrt(max(n_true, 1)))
         report["pull"] = (prediction - n_true) / err

@@ -263,7 +263,8 @@ class LeptonSearch:
             "n_kaon_decays_expected": published,
             "n_norm": flux["n_norm"],
             "n_norm_events": flux["n_norm_events"],
-            "n_kmu2_selected": flux["n_norm_events"],
+            # K_mu2 candidates, downscale-weighted (the estimate for the whole sample)
+            "n_kmu2_selected": flux["n_norm"],
             "normalisation_channel": flux["normalisation_channel"],
             "kaon_momentum_gev": info["data"]["kaon_momentum_gev"],
             "n_generated": {name: s["n_generated"] for name, s in info.items()},

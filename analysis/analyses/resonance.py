@@ -113,6 +113,13 @@ def run(
     n_bkg = sum(per_channel.values())
     n_bkg_err = np.sqrt(var)
     data_mass = np.concatenate([d["m_miss_mev"].to_numpy() for d in data]) if data else np.empty(0)
+    data_weight = np.concatenate([d["weight"].to_numpy() for d in data]) if data else np.empty(0)
+    in_scan = (data_mass >= lo.min()) & (data_mass < hi.max())
+    if np.any(data_weight[in_scan] != 1.0):
+        raise ValueError(
+            "pseudo-data candidates inside the scan windows carry downscale weights: "
+            "the observed counts need every event (check the trigger downscaling)"
+        )
     n_obs = scan.observed_in_windows(data_mass, lo, hi)
 
     acc = hyp["acceptance"].to_numpy()
@@ -147,7 +154,7 @@ def run(
     for c, values in per_channel.items():
         table[f"n_bkg_{c}"] = values
 
-    spectrum = _spectrum(cuts, data_mass, components, scale)
+    spectrum = _spectrum(cuts, data_mass, data_weight, components, scale)
     best = int(np.argmax(z))
     n_toys = int(sc.get("global_toys", 2000))
     z_global, _ = global_significance(
@@ -190,11 +197,11 @@ def run(
     return table, spectrum, summary
 
 
-def _spectrum(cuts, data_mass, mc, scale) -> pd.DataFrame:
+def _spectrum(cuts, data_mass, data_weight, mc, scale) -> pd.DataFrame:
     lo, hi = cuts["spectrum"]["range_mev"]
     edges = np.arange(lo, hi + 0.5 * cuts["spectrum"]["bin_mev"], cuts["spectrum"]["bin_mev"])
     parts = []
-    h, err = scan.histogram(data_mass, np.ones(len(data_mass)), edges)
+    h, err = scan.histogram(data_mass, data_weight, edges)
     parts.append(
         pd.DataFrame(
             {

@@ -14,6 +14,7 @@ import numpy as np
 
 from analysis import particles as pt
 from analysis._jit import jit
+from analysis.constants import M_K, M_MU
 from analysis.detectors import calorimeter
 from analysis.detectors.transport import position_at
 from analysis.experiments.na62_layout import (
@@ -330,6 +331,32 @@ def accepted_tracks(table, n_primary, g, accepted):
 
 
 @jit
+def _software_filter(state, trk, muon, g):
+    """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
+
+    Events without a muon-veto signal are downscaled by ``trigger.downscale_no_muon``
+    and muon events in the K_μ2 peak (|m²_miss| below ``trigger.kmu2_peak_m2`` in
+    the muon hypothesis, with the nominal beam momentum) by
+    ``trigger.downscale_kmu2_peak``; 1 switches a filter off (and draws nothing).
+    """
+    if not muon:
+        d = g.trigger_downscale_no_muon
+    else:
+        d = g.trigger_downscale_kmu2_peak
+        if d > 1.0:
+            e_k = math.sqrt(g.beam_momentum**2 + M_K**2)
+            p2 = trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2
+            e_mu = math.sqrt(p2 + M_MU**2)
+            m2 = (e_k - e_mu) ** 2 - trk[_T_PX] ** 2 - trk[_T_PY] ** 2
+            m2 -= (g.beam_momentum - trk[_T_PZ]) ** 2
+            if abs(m2) >= g.trigger_kmu2_peak_m2:
+                d = 1.0
+    if d <= 1.0:
+        return 1.0
+    return d if uniform(state) * d < 1.0 else 0.0
+
+
+@jit
 def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
     """Reconstruct an event and apply the minimum-bias trigger; returns the stream (0: rejected).
 
@@ -369,7 +396,12 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
                 return 0
             weight = g.trigger_downscale_vetoed
-        tracks[0, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[0], g) else 0.0
+        muon = track_muv3(state, table, tracks[0], g)
+        tracks[0, _T_MUV3] = 1.0 if muon else 0.0
+        factor = _software_filter(state, tracks[0], muon, g)
+        if factor == 0.0:
+            return 0
+        weight *= factor
         _write_tracks(row, tracks, 1)
         row[C_TRK0 + 4] = energy / p
     elif n_tracks == 3:

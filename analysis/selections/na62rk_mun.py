@@ -43,6 +43,7 @@ def _muon_masks(df: pd.DataFrame, cuts: dict, p: np.ndarray) -> dict[str, np.nda
         "single-track stream": (stream == STREAM_CONTROL) | (stream == STREAM_POSITRON),
         "momentum window": (p > c["momentum"][0]) & (p < c["momentum"][1]),
         "no extra LKr cluster": df["n_lkr_extra"].to_numpy() <= c["lkr_extra_max"],
+        "no AKL signal": df["lav"].to_numpy() == c["akl"],
         "muon E/p": df["eop_1"].to_numpy() < mu["eop_max"],
         "MUV signal": df["muv3_1"].to_numpy() == mu["muv"],
     }

@@ -52,7 +52,8 @@ def broadcast(*arrays):
     except ValueError as err:
         raise ValueError(f"arguments cannot be broadcast together: {err}") from None
     shape = full[0].shape
-    return shape, [np.ascontiguousarray(a).ravel() for a in full]
+    # copies: broadcast views are read-only (and warn when a kernel types them)
+    return shape, [np.array(a).ravel() for a in full]
 
 
 def scalar_or_array(shape, scalar, *flat):

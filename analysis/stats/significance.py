@@ -57,13 +57,61 @@ _NODES = 512  # Simpson intervals of the background integral
 _TOY_BLOCK = 256  # toys per random-stream block
 
 
+#: Above this count the Poisson tail is the regularised incomplete gamma function
+#: (O(√n) terms) instead of a direct sum (O(n) terms).
+_DIRECT_SUM_MAX = 200
+
+
+@jit
+def _gamma_p(a, x):
+    """Regularised lower incomplete gamma function P(a, x), a > 0 (series or Lentz fraction)."""
+    if x <= 0.0:
+        return 0.0
+    log_prefactor = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1.0:
+        term = 1.0 / a
+        total = term
+        ap = a
+        for _ in range(1_000_000):
+            ap += 1.0
+            term *= x / ap
+            total += term
+            if term < total * 1e-16:
+                break
+        return min(total * math.exp(log_prefactor), 1.0)
+    tiny = 1e-300
+    b = x + 1.0 - a
+    c = 1.0 / tiny
+    d = 1.0 / b
+    h = d
+    for i in range(1, 1_000_000):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = tiny if abs(d) < tiny else d
+        c = b + an / c
+        c = tiny if abs(c) < tiny else c
+        d = 1.0 / d
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-16:
+            break
+    return max(1.0 - math.exp(log_prefactor) * h, 0.0)
+
+
 @jit
 def poisson_sf(n, mean):
-    """``P(N >= n)`` for ``N ~ Poisson(mean)`` by direct summation of the smaller tail."""
+    """``P(N >= n)`` for ``N ~ Poisson(mean)``.
+
+    Direct summation of the smaller tail up to :data:`_DIRECT_SUM_MAX`, the
+    regularised incomplete gamma function P(n, mean) above.
+    """
     if n <= 0:
         return 1.0
     if mean <= 0.0:
         return 0.0
+    if n > _DIRECT_SUM_MAX:
+        return _gamma_p(float(n), mean)
     if n > mean:
         term = math.exp(n * math.log(mean) - mean - math.lgamma(n + 1.0))
         total = term
@@ -199,7 +247,7 @@ def local_significance(n_obs, bkg, bkg_sigma=0.0, method="integrated"):
 
 
 @pjit
-def _scan_toys_kernel(bin_expectation, lo, hi, z_table, key, n_toys, out):
+def _scan_toys_kernel(bin_expectation, lo, hi, z_table, first, key, n_toys, out):
     n_blocks = (n_toys + _TOY_BLOCK - 1) // _TOY_BLOCK
     n_bins = bin_expectation.shape[0]
     cap = z_table.shape[1] - 1
@@ -212,11 +260,32 @@ def _scan_toys_kernel(bin_expectation, lo, hi, z_table, key, n_toys, out):
                 cumsum[j + 1] = cumsum[j] + _rng.poisson(state, bin_expectation[j])
             best = 0.0
             for w in range(lo.shape[0]):
-                count = cumsum[hi[w]] - cumsum[lo[w]]
-                z = z_table[w, min(count, cap)]
+                # z_table[w, k] is Z of the count first[w] + k; fewer is a deficit (Z = 0)
+                k = cumsum[hi[w]] - cumsum[lo[w]] - first[w]
+                z = z_table[w, min(k, cap)] if k >= 0 else 0.0
                 if z > best:
                     best = z
             out[toy] = best
+
+
+#: Largest number of counts per window at which Z is evaluated exactly; wider
+#: tables (large backgrounds) interpolate Z(n), which is smooth there, linearly.
+_Z_TABLE_NODES = 512
+
+
+def _z_table(first, width, bkg, sigma, method):
+    """Z of the counts ``first[w] + k``, k < ``width``, for every window w."""
+    if width <= _Z_TABLE_NODES:
+        counts = first[:, None] + np.arange(width)[None, :]
+        return np.ascontiguousarray(
+            local_significance(counts, bkg[:, None], sigma[:, None], method)
+        )
+    nodes = np.unique(np.rint(np.linspace(0, width - 1, _Z_TABLE_NODES)).astype(np.int64))
+    z_nodes = local_significance(
+        first[:, None] + nodes[None, :], bkg[:, None], sigma[:, None], method
+    )
+    k = np.arange(width)
+    return np.ascontiguousarray([np.interp(k, nodes, z) for z in z_nodes])
 
 
 def scan_toys(
@@ -281,17 +350,19 @@ def scan_toys(
     sigma = np.broadcast_to(_inputs.as_float("bkg_sigma", bkg_sigma, 0.0), lo.shape)
     if int(n_toys) != n_toys or n_toys < 1:
         raise ValueError(f"n_toys must be a positive integer, got {n_toys!r}")
-    # table of Z(n) per window, up to a count that toys practically never exceed
+    # table of Z(n) per window over the counts toys practically reach (mean ± 12σ + 30);
+    # counts below that range are deficits (Z = 0), above it take the last entry
     cumulative = np.concatenate([[0.0], np.cumsum(expectation)])
     window_mean = cumulative[hi] - cumulative[lo]
-    cap = int(np.max(window_mean + 12.0 * np.sqrt(window_mean) + 30.0))
-    counts = np.arange(cap + 1)
-    z_table = np.ascontiguousarray(
-        local_significance(counts[None, :], bkg[:, None], sigma[:, None], method)
-    )
+    reach = 12.0 * np.sqrt(window_mean) + 30.0
+    first = np.maximum(np.floor(np.minimum(window_mean, bkg) - reach), 0).astype(np.int64)
+    width = int(np.max(np.ceil(np.maximum(window_mean, bkg) + reach) - first)) + 1
+    z_table = _z_table(first, width, bkg, sigma, method)
     key = _rng.sample_key(int(seed), "analysis.stats.significance.scan_toys")
     out = np.empty(int(n_toys), np.float64)
-    _scan_toys_kernel(np.ascontiguousarray(expectation), lo, hi, z_table, key, int(n_toys), out)
+    _scan_toys_kernel(
+        np.ascontiguousarray(expectation), lo, hi, z_table, first, key, int(n_toys), out
+    )
     return out
 
 
