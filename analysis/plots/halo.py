@@ -43,7 +43,7 @@ def plot_halo_control(
     with _style():
         figure = Figure(figsize=(11.0, 4.2 * len(samples)))
         FigureCanvasAgg(figure)
-        axes = figure.subplots(len(samples), 2, squeeze=False)
+        axes = figure.subplots(len(samples), 2, squeeze=False, gridspec_kw={"hspace": 0.35})
         for row, (label, table) in zip(axes, samples.items(), strict=True):
             z = table["z_vtx"].to_numpy(dtype=float)
             for ax, y, edges, ylabel in (
