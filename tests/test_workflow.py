@@ -7,6 +7,8 @@ Three full runs are shared by the tests of this file (about three minutes on two
   so that every sample is split differently (determinism);
 * ``injected`` — the same configuration and seed with an HNL signal injected at 300 MeV.
 
+A fourth run is killed (``kill -9``) mid-way and completed by a rerun.
+
 Each runs in its own copy of the workflow under a temporary directory; all of them
 import the same snapshot of the ``analysis`` package (see ``workflow_helpers``).
 """
@@ -15,7 +17,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,9 +33,11 @@ import pytest
 from workflow_helpers import (
     FIGURES,
     REPO_ROOT,
+    RUN_TIMEOUT,
     SELECTION,
     TINY_CONFIG,
     config_arguments,
+    environment,
     make_workdir,
     output_of,
     results_dir,
@@ -268,6 +277,47 @@ def test_results_do_not_depend_on_cores_or_chunking(baseline, rechunked):
     assert set(baseline.summary) == set(rechunked.summary)
     different = [k for k in baseline.summary if baseline.summary[k] != rechunked.summary[k]]
     assert not different, {k: (baseline.summary[k], rechunked.summary[k]) for k in different}
+
+
+@pytest.mark.slow
+def test_run_killed_mid_way_completes_identically_when_rerun(tmp_path, code_root, baseline):
+    """``kill -9`` of the whole workflow while jobs run, then ``--unlock`` and the same command.
+
+    Snakemake cannot tell the lock of a killed run from that of a live one, so the
+    stale lock is removed explicitly; the rerun then redoes the interrupted jobs
+    (``rerun-incomplete`` in profiles/default) and gives the results of an
+    uninterrupted run.
+    """
+    workdir = make_workdir(tmp_path / "killed")
+    arguments = ["--cores", "2", *config_arguments()]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *arguments],
+        cwd=workdir,
+        env=environment(code_root),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    sim = results_dir(workdir) / "sim"
+    deadline = time.monotonic() + RUN_TIMEOUT
+    try:  # kill as soon as the first simulation chunk exists, with other jobs under way
+        while not any(sim.glob("*/chunk_*.parquet")):
+            assert process.poll() is None, "the run ended before it could be killed"
+            assert time.monotonic() < deadline, "no simulation chunk appeared"
+            time.sleep(0.1)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert not (results_dir(workdir) / "summary.json").exists()
+    unlock = run_snakemake(workdir, [*arguments, "--unlock"], code_root=code_root)
+    assert unlock.returncode == 0, output_of(unlock)
+    rerun = run_snakemake(workdir, arguments, code_root=code_root)
+    assert rerun.returncode == 0, output_of(rerun)
+    results = results_dir(workdir)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(results / "scan.parquet"), baseline.scan, check_exact=True
+    )
+    assert json.loads((results / "summary.json").read_text()) == baseline.summary
 
 
 # --------------------------------------------------------------------------- injection
