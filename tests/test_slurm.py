@@ -16,23 +16,19 @@ polls) in a chain of about 25 jobs, the simulation jobs (2 threads) one at a tim
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from workflow_helpers import (
     REPO_ROOT,
+    Run,
     config_arguments,
-    make_workdir,
     output_of,
-    results_dir,
-    run_snakemake,
+    run_workflow,
 )
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
@@ -70,23 +66,6 @@ VOLATILE_SUMMARY_WORDS = {
 RESULT_TABLES = ("scan.parquet", "spectrum.parquet")
 
 
-@dataclass(frozen=True)
-class Run:
-    workdir: Path
-    results: Path
-    summary: dict
-    output: str
-
-
-def _run_workflow(workdir: Path, code_root: Path, arguments: list[str]) -> Run:
-    make_workdir(workdir)
-    process = run_snakemake(workdir, arguments, code_root=code_root)
-    assert process.returncode == 0, f"snakemake {' '.join(arguments)} failed:\n{output_of(process)}"
-    results = results_dir(workdir)
-    summary = json.loads((results / "summary.json").read_text())
-    return Run(workdir, results, summary, process.stdout + process.stderr)
-
-
 def _reason_to_skip() -> str | None:
     if os.environ.get("CI"):
         return None
@@ -121,7 +100,7 @@ def slurm_cluster() -> str:
 def local_run(tmp_path_factory, code_root, slurm_cluster) -> Run:
     # Needs the cluster only to be skipped with it; runs first, so that the SLURM jobs
     # find Numba's cache of the snapshot filled.
-    return _run_workflow(
+    return run_workflow(
         tmp_path_factory.mktemp("slurm_reference"),
         code_root,
         ["--cores", "2", *config_arguments()],
@@ -130,7 +109,7 @@ def local_run(tmp_path_factory, code_root, slurm_cluster) -> Run:
 
 @pytest.fixture(scope="session")
 def slurm_run(tmp_path_factory, code_root, slurm_cluster, local_run) -> Run:
-    return _run_workflow(
+    return run_workflow(
         tmp_path_factory.mktemp("slurm_run"),
         code_root,
         ["--workflow-profile", "profiles/slurm", *SLURM_SPEED_ARGUMENTS, *config_arguments()],

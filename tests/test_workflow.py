@@ -23,7 +23,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from workflow_helpers import (
     RUN_TIMEOUT,
     SELECTION,
     TINY_CONFIG,
+    Run,
     config_arguments,
     environment,
     make_workdir,
@@ -43,6 +43,7 @@ from workflow_helpers import (
     results_dir,
     run_cli,
     run_snakemake,
+    run_workflow,
 )
 
 pytestmark = pytest.mark.workflow
@@ -83,32 +84,12 @@ SCAN_COLUMNS = [
 SUMMARY_KEYS = ["n_kaon_decays", "n_kaon_decays_err", "n_generated", "seed", "config_hash"]
 
 
-@dataclass(frozen=True)
-class Run:
-    """A finished Snakemake run: its working directory and its main outputs."""
-
-    workdir: Path
-    results: Path
-    summary: dict
-    scan: pd.DataFrame
-
-
-def _run_workflow(workdir: Path, code_root: Path, arguments: list[str]) -> Run:
-    make_workdir(workdir)
-    process = run_snakemake(workdir, arguments, code_root=code_root)
-    assert process.returncode == 0, f"snakemake {' '.join(arguments)} failed:\n{output_of(process)}"
-    results = results_dir(workdir)
-    summary = json.loads((results / "summary.json").read_text())
-    scan = pd.read_parquet(results / "scan.parquet")
-    return Run(workdir, results, summary, scan)
-
-
 # --------------------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="session")
 def baseline(tmp_path_factory, code_root) -> Run:
-    return _run_workflow(
+    return run_workflow(
         tmp_path_factory.mktemp("baseline"), code_root, ["--cores", "2", *config_arguments()]
     )
 
@@ -116,7 +97,7 @@ def baseline(tmp_path_factory, code_root) -> Run:
 @pytest.fixture(scope="session")
 def rechunked(tmp_path_factory, code_root, baseline) -> Run:
     # Depends on `baseline` only so that the runs happen one after the other.
-    return _run_workflow(
+    return run_workflow(
         tmp_path_factory.mktemp("rechunked"),
         code_root,
         ["--cores", "1", *config_arguments(chunk_decays=RECHUNKED_DECAYS)],
@@ -128,7 +109,7 @@ def injected(tmp_path_factory, code_root, baseline) -> Run:
     injection = (
         f"{{{SELECTION}: {{mass_mev: {INJECTION_MASS_MEV}, branching_ratio: {INJECTION_BR}}}}}"
     )
-    return _run_workflow(
+    return run_workflow(
         tmp_path_factory.mktemp("injected"),
         code_root,
         ["--cores", "2", *config_arguments(injection=injection)],

@@ -9,19 +9,12 @@ injected signal is found at its mass.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
-from workflow_helpers import (
-    config_arguments,
-    make_workdir,
-    output_of,
-    results_dir,
-    run_snakemake,
-)
+from workflow_helpers import FIGURES as SCAN_FIGURES
+from workflow_helpers import config_arguments, run_workflow
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
@@ -33,32 +26,19 @@ N_KMU2_PUBLISHED = 5.977e7
 INJECTION_MASS_MEV = 340
 INJECTION_BR = 4e-4
 SCAN_MASSES = np.arange(300.0, 376.0, 1.0)
-FIGURES = (
-    "missing_mass",
-    "limit_events",
-    "limit_br",
-    "limit_u2",
-    "acceptance",
-    "resolution",
-    "halo_control",
-)
+FIGURES = (*SCAN_FIGURES, "halo_control")
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, code_root):
-    workdir = make_workdir(tmp_path_factory.mktemp("na62rk"))
     injection = (
         f"{{{SELECTION}: {{mass_mev: {INJECTION_MASS_MEV}, branching_ratio: {INJECTION_BR}}}}}"
     )
     arguments = config_arguments(selections=f"[{SELECTION}]", scale=SCALE, injection=injection)
-    process = run_snakemake(workdir, ["--cores", "2", *arguments], code_root=code_root)
-    assert process.returncode == 0, output_of(process)
-    results = results_dir(workdir, SELECTION)
-    return (
-        results,
-        json.loads((results / "summary.json").read_text()),
-        pd.read_parquet(results / "scan.parquet"),
+    done = run_workflow(
+        tmp_path_factory.mktemp("na62rk"), code_root, ["--cores", "2", *arguments], SELECTION
     )
+    return done.results, done.summary, done.scan
 
 
 def test_summary_and_scan_follow_the_contract(run):

@@ -14,12 +14,16 @@ on-disk cache of the checkout is reused.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 #: Root of the checkout (the directory holding the Snakefile).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -136,3 +140,31 @@ def output_of(process: subprocess.CompletedProcess, tail: int = 6000) -> str:
 
 def results_dir(workdir: Path, selection: str = SELECTION) -> Path:
     return workdir / "results" / selection
+
+
+@dataclass(frozen=True)
+class Run:
+    """A finished Snakemake run: its working directory, main outputs and console output."""
+
+    workdir: Path
+    results: Path
+    summary: dict
+    scan: pd.DataFrame
+    output: str
+
+
+def run_workflow(
+    workdir: Path, code_root: Path, arguments: list[str], selection: str = SELECTION
+) -> Run:
+    """Run Snakemake in a fresh copy of the workflow at ``workdir``; it must succeed."""
+    make_workdir(workdir)
+    process = run_snakemake(workdir, arguments, code_root=code_root)
+    assert process.returncode == 0, f"snakemake {' '.join(arguments)} failed:\n{output_of(process)}"
+    results = results_dir(workdir, selection)
+    return Run(
+        workdir,
+        results,
+        json.loads((results / "summary.json").read_text()),
+        pd.read_parquet(results / "scan.parquet"),
+        process.stdout + process.stderr,
+    )

@@ -26,24 +26,11 @@ import pyarrow.parquet as pq
 from analysis import decays, storage
 from analysis.normalisation import Acceptance, kaon_flux
 from analysis.selections import load_cuts
-from analysis.selections.single_track import k3pi_total_momentum
-
-CANDIDATE_COLUMNS = {
-    "m2_miss": np.float64,
-    "m_miss_mev": np.float64,
-    "p": np.float32,
-    "eop": np.float32,
-    "weight": np.float32,
-    "z_vtx": np.float32,
-    "theta": np.float32,
-    "region": np.uint8,
-}
-TRUTH_COLUMNS = {
-    "true_channel": np.uint8,
-    "true_mass_n": np.float32,
-    "true_z": np.float32,
-    "true_pid_1": np.int32,
-}
+from analysis.selections.single_track import (
+    CANDIDATE_COLUMNS,
+    TRUTH_COLUMNS,
+    k3pi_total_momentum,
+)
 
 
 def read_chunks(paths, columns=None, filters=None, batch_rows=1_000_000):

@@ -32,6 +32,7 @@ from analysis.experiments.na62_layout import (
     STREAM_POSITRON,
     STREAM_THREE_TRACK,
 )
+from analysis.kinematics import energy, mass_squared
 from analysis.rng import normal, uniform
 
 # scratch track record: q, px, py, pz, x1, y1, z1, j_lkr, root, muv3, pid_mag
@@ -344,11 +345,9 @@ def _software_filter(state, trk, muon, g):
     else:
         d = g.trigger_downscale_kmu2_peak
         if d > 1.0:
-            e_k = math.sqrt(g.beam_momentum**2 + M_K**2)
-            p2 = trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2
-            e_mu = math.sqrt(p2 + M_MU**2)
-            m2 = (e_k - e_mu) ** 2 - trk[_T_PX] ** 2 - trk[_T_PY] ** 2
-            m2 -= (g.beam_momentum - trk[_T_PZ]) ** 2
+            px, py, pz = trk[_T_PX], trk[_T_PY], trk[_T_PZ]
+            e_miss = energy(0.0, 0.0, g.beam_momentum, M_K) - energy(px, py, pz, M_MU)
+            m2 = mass_squared(-px, -py, g.beam_momentum - pz, e_miss)
             if abs(m2) >= g.trigger_kmu2_peak_m2:
                 d = 1.0
     if d <= 1.0:

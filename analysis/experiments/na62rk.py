@@ -13,30 +13,10 @@ from __future__ import annotations
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, load_table
 from analysis.experiments.na62 import simulate_batch
-from analysis.experiments.na62_layout import (
-    COLUMNS,
-    N_OUT,
-    RECO_COLUMNS,
-    STREAM_CONTROL,
-    STREAM_POSITRON,
-    STREAM_THREE_TRACK,
-    TRUTH_COLUMNS,
-    Geometry,
-)
+from analysis.experiments.na62_layout import COLUMNS, N_OUT, RECO_COLUMNS, Geometry
 
-__all__ = [
-    "COLUMNS",
-    "GEOMETRY",
-    "N_OUT",
-    "RECO_COLUMNS",
-    "STREAM_CONTROL",
-    "STREAM_POSITRON",
-    "STREAM_THREE_TRACK",
-    "TRUTH_COLUMNS",
-    "geometry_record",
-    "make_geometry",
-    "simulate_batch",
-]
+# what analysis.simulate takes from an experiment module
+__all__ = ["COLUMNS", "GEOMETRY", "N_OUT", "RECO_COLUMNS", "geometry_record", "simulate_batch"]
 
 NAME = "na62rk"
 TABLE = load_table(NAME)

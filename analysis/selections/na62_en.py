@@ -16,9 +16,10 @@ import pandas as pd
 
 from analysis.constants import M_E, M_MU
 from analysis.experiments.na62_layout import STREAM_CONTROL, STREAM_POSITRON
-from analysis.missing_mass import missing_mass_squared, signed_mass_mev
 from analysis.selections.single_track import (
+    candidate_table,
     cutflow,
+    lepton_m2_miss,
     track_momentum,
     vertex_cuts,
 )
@@ -44,21 +45,7 @@ def positron_candidates(df: pd.DataFrame, cuts: dict, kaon_p) -> tuple[pd.DataFr
     masks["E/p window"] = df["eop_1"].between(*cuts["positron"]["eop"]).to_numpy()
     masks["no MUV3 signal"] = df["muv3_1"].to_numpy() == cuts["positron"]["muv3"]
     passed, flow = cutflow(df, masks)
-    sel = df[passed]
-    m2 = missing_mass_squared(kaon_p, sel["px_1"], sel["py_1"], sel["pz_1"], M_E)
-    out = pd.DataFrame(
-        {
-            "m2_miss": m2,
-            "m_miss_mev": signed_mass_mev(m2),
-            "p": track_momentum(sel),
-            "eop": sel["eop_1"].to_numpy(),
-            "weight": sel["weight"].to_numpy(dtype=np.float64),
-        }
-    )
-    for col in ("true_channel", "true_mass_n", "true_z", "true_pid_1"):
-        if col in sel:
-            out[col] = sel[col].to_numpy()
-    return out, flow
+    return candidate_table(df[passed], kaon_p, M_E), flow
 
 
 def normalisation_candidates(
@@ -70,7 +57,7 @@ def normalisation_candidates(
     masks["control stream"] = df["stream"].to_numpy() == STREAM_CONTROL
     masks["muon E/p"] = df["eop_1"].to_numpy() < norm["eop_max"]
     masks["MUV3 signal"] = df["muv3_1"].to_numpy() == norm["muv3"]
-    m2 = missing_mass_squared(kaon_p, df["px_1"], df["py_1"], df["pz_1"], M_MU)
+    m2 = lepton_m2_miss(df, kaon_p, M_MU)
     lo, hi = norm["m2_miss_window"]
     masks["K_mu2 missing mass"] = (m2 > lo) & (m2 < hi)
     passed, flow = cutflow(df, masks)

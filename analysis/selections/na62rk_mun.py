@@ -18,8 +18,14 @@ import pandas as pd
 
 from analysis.constants import M_MU
 from analysis.experiments.na62_layout import STREAM_CONTROL, STREAM_POSITRON
-from analysis.missing_mass import missing_mass_squared, signed_mass_mev
-from analysis.selections.single_track import cutflow, track_angle, track_momentum, vertex_cuts
+from analysis.selections.single_track import (
+    candidate_table,
+    cutflow,
+    lepton_m2_miss,
+    track_angle,
+    track_momentum,
+    vertex_cuts,
+)
 
 #: Every cut passed: the signal (and spectrum) sample.
 REGION_SELECTED = 0
@@ -71,24 +77,10 @@ def signal_candidates(df: pd.DataFrame, cuts: dict, kaon_p) -> tuple[pd.DataFram
     region = np.select(
         [passed, upstream], [REGION_SELECTED, REGION_HALO_NORMALISATION], REGION_HALO_REJECTED
     )[keep]
-    sel = df[keep]
-    m2 = missing_mass_squared(kaon_p, sel["px_1"], sel["py_1"], sel["pz_1"], M_MU)
-    out = pd.DataFrame(
-        {
-            "m2_miss": m2,
-            "m_miss_mev": signed_mass_mev(m2),
-            "p": p[keep],
-            "eop": sel["eop_1"].to_numpy(),
-            "weight": sel["weight"].to_numpy(dtype=np.float64),
-            "z_vtx": z[keep],
-            "theta": theta[keep],
-            "region": region.astype(np.uint8),
-        }
+    table = candidate_table(
+        df[keep], kaon_p, M_MU, z_vtx=z[keep], theta=theta[keep], region=region.astype(np.uint8)
     )
-    for col in ("true_channel", "true_mass_n", "true_z", "true_pid_1"):
-        if col in sel:
-            out[col] = sel[col].to_numpy()
-    return out, flow
+    return table, flow
 
 
 def normalisation_candidates(
@@ -99,7 +91,7 @@ def normalisation_candidates(
     theta = track_angle(df)
     masks = {**vertex_cuts(df, cuts["common"]), **_muon_masks(df, cuts, p)}
     masks["halo cut"] = ~halo_like(df["z_vtx"].to_numpy(), theta, cuts["halo_cut"])
-    m2 = missing_mass_squared(kaon_p, df["px_1"], df["py_1"], df["pz_1"], M_MU)
+    m2 = lepton_m2_miss(df, kaon_p, M_MU)
     lo, hi = cuts["normalisation"]["m2_miss_window"]
     masks["K_mu2 missing mass"] = (m2 > lo) & (m2 < hi)
     passed, flow = cutflow(df, masks)

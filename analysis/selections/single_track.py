@@ -12,6 +12,26 @@ import pandas as pd
 
 from analysis.constants import M_K, M_PI
 from analysis.experiments.na62_layout import STREAM_THREE_TRACK
+from analysis.missing_mass import missing_mass_squared, signed_mass_mev
+
+#: Columns of the candidate tables (name → Parquet type); a selection writes those it fills.
+CANDIDATE_COLUMNS = {
+    "m2_miss": np.float64,
+    "m_miss_mev": np.float64,
+    "p": np.float32,
+    "eop": np.float32,
+    "weight": np.float32,
+    "z_vtx": np.float32,
+    "theta": np.float32,
+    "region": np.uint8,
+}
+#: Monte Carlo truth columns carried over to the candidates.
+TRUTH_COLUMNS = {
+    "true_channel": np.uint8,
+    "true_mass_n": np.float32,
+    "true_z": np.float32,
+    "true_pid_1": np.int32,
+}
 
 
 def track_momentum(df: pd.DataFrame, k: int = 1) -> np.ndarray:
@@ -31,6 +51,34 @@ def vertex_cuts(df: pd.DataFrame, common: dict) -> dict[str, np.ndarray]:
         "vertex in fiducial region": df["z_vtx"].between(*common["z_vtx"]).to_numpy(),
         "track-beam CDA": df["cda"].to_numpy() < common["cda_max"],
     }
+
+
+def lepton_m2_miss(df: pd.DataFrame, kaon_p, lepton_mass: float) -> np.ndarray:
+    """m²_miss = (P_K − P_ℓ)² of track 1 in the lepton mass hypothesis (GeV²)."""
+    return missing_mass_squared(kaon_p, df["px_1"], df["py_1"], df["pz_1"], lepton_mass)
+
+
+def candidate_table(sel: pd.DataFrame, kaon_p, lepton_mass: float, **extra) -> pd.DataFrame:
+    """Candidates of a single-track selection: missing mass, momentum, E/p, weight.
+
+    ``extra`` columns (arrays aligned with ``sel``) follow; Monte Carlo truth
+    columns are carried over when present.
+    """
+    m2 = lepton_m2_miss(sel, kaon_p, lepton_mass)
+    out = pd.DataFrame(
+        {
+            "m2_miss": m2,
+            "m_miss_mev": signed_mass_mev(m2),
+            "p": track_momentum(sel),
+            "eop": sel["eop_1"].to_numpy(),
+            "weight": sel["weight"].to_numpy(dtype=np.float64),
+            **extra,
+        }
+    )
+    for col in TRUTH_COLUMNS:
+        if col in sel:
+            out[col] = sel[col].to_numpy()
+    return out
 
 
 def cutflow(df: pd.DataFrame, masks: dict[str, np.ndarray]) -> tuple[np.ndarray, list[dict]]:
