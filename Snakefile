@@ -14,9 +14,9 @@ min_version("9.0")
 # the package is imported from this checkout, with or without an install
 sys.path.insert(0, workflow.basedir)
 
-from analysis.analyses import SCAN_FIGURES, figures
+from analysis.analyses import LIFETIME_SCAN_FIGURES, LIFETIME_SCAN_SELECTIONS, SCAN_FIGURES, figures
 from analysis.config import config_hash, validated_from_snakemake
-from analysis.samples import plan_samples
+from analysis.samples import dataset, plan_samples
 
 
 configfile: "config/config.yaml"
@@ -25,7 +25,12 @@ configfile: "config/config.yaml"
 validated_from_snakemake(config)
 CONFIG_HASH = config_hash(config)
 PLANS = {selection: plan_samples(config, selection) for selection in config["selections"]}
+# selections reading the same pseudo-data (NA48/2 LNV and LNC) share its simulation
+DATASET = {selection: dataset(selection) for selection in config["selections"]}
+DATASET_PLANS = {DATASET[selection]: PLANS[selection] for selection in config["selections"]}
 FIGURES = list(SCAN_FIGURES)
+LIFETIME_FIGURES = list(LIFETIME_SCAN_FIGURES)
+MISSING_MASS_SELECTIONS = [s for s in config["selections"] if s not in LIFETIME_SCAN_SELECTIONS]
 
 report: "workflow/report/workflow.rst"
 
@@ -33,6 +38,7 @@ report: "workflow/report/workflow.rst"
 wildcard_constraints:
     selection="[a-z0-9_]+",
     sample="[a-z0-9_]+",
+    dataset="[a-z0-9_]+",
     chunk=r"\d+",
     figure="[a-z0-9_]+",
 

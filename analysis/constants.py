@@ -71,3 +71,20 @@ KL3_LAMBDA_P2 = 1.64e-3
 KL3_LAMBDA_0 = 13.38e-3
 # pi0 Dalitz transition form-factor slope a (PDG 2024: 0.0332).
 PI0_TFF_SLOPE = 0.0332
+# K+ -> pi+ mu+ mu- vector form factor W(z) ∝ a + b z, z = M²(mu mu)/m_K² (one-photon
+# exchange, D'Ambrosio, Ecker, Isidori and Portolés, JHEP 08 (1998) 004), fitted by NA48/2,
+# Phys. Lett. B 697 (2011) 107: a = -0.575 ± 0.039, b = -0.813 ± 0.145 (fit that includes the
+# pi pi loop term W^pipi(z), which this package neglects).
+# [assumed: recalled from the paper, not checked here]
+KPIMUMU_A = -0.575
+KPIMUMU_B = -0.813
+
+# --- Monte Carlo conventions of this package (not physics numbers) ------------
+# Proper decay time of the HNL in K+ -> mu+ N, N -> pi mu samples generated for reweighting to
+# any lifetime (analysis.decays.hnl_pimu): a fraction HNL_PROMPT_FRACTION decays at t = 0, the
+# rest log-uniformly in [HNL_T_MIN_PS, HNL_T_MAX_PS] (picoseconds).  Chosen to span prompt to
+# escaping HNLs at NA48/2 momenta (βγ ~ 100: βγcτ from ~30 µm to ~3 km); any other choice
+# is as valid.
+HNL_T_MIN_PS = 1e-3
+HNL_T_MAX_PS = 1e5
+HNL_PROMPT_FRACTION = 0.5

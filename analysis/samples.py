@@ -13,6 +13,13 @@
   ``control_kminus``, the μ+ halo of the K−-only control runs; both Poisson in
   number, from their own streams.
 
+The NA48/2 selections (cut tables with a ``dataset`` key) share one pseudo-data
+set, planned by :func:`plan_three_track`: only the decays that can give a
+three-track vertex are simulated for it (their summed branching ratio is in the
+metadata), the LNV box is blinded at the source while ``unblind`` is false, the
+K3π Monte Carlo forces pion decays in flight, and the signal MC covers the LNV
+and LNC resonance channels and the LNV phase-space decay.
+
 All samples are generated over the same decay range (the experiment's
 ``beam.z_start`` … ``beam.z_end``); the fraction of decays that fall in the
 fiducial region follows from the exponential decay law.
@@ -30,7 +37,7 @@ from analysis.constants import CTAU_K, M_K
 from analysis.experiments import experiment_module
 from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, sample_key
-from analysis.selections import load_cuts
+from analysis.selections import IMPLEMENTED, load_cuts
 from analysis.simulate import Sample, chunk_ranges
 
 #: Smallest MC sample (decays), so that rare channels still get a usable sample.
@@ -111,9 +118,102 @@ def halo_muons(config: dict, selection: str) -> dict[str, int]:
     }
 
 
+def dataset(selection: str) -> str:
+    """The pseudo-data set (and simulation directory) of ``selection``."""
+    return load_cuts(selection).get("dataset", selection)
+
+
+def plan_dataset(config: dict, name: str) -> dict[str, SamplePlan]:
+    """The samples of dataset ``name`` (that of any selection reading it)."""
+    for selection in IMPLEMENTED:
+        if dataset(selection) == name:
+            return plan_samples(config, selection)
+    raise ValueError(f"unknown dataset {name!r}")
+
+
+def plan_three_track(config: dict, selection: str) -> dict[str, SamplePlan]:
+    """Samples of the NA48/2 dataset shared by the LNV and LNC selections."""
+    cuts = load_cuts(selection)
+    exp = cuts["experiment"]
+    chunk = int(config.get("chunk_decays", 50_000_000))
+    n_data = data_decays(config, selection)
+    blind = {"blind_enabled": 0.0 if config.get("unblind", False) else 1.0}
+    plans: dict[str, SamplePlan] = {}
+
+    def add(sample: Sample, n: int) -> None:
+        plans[sample.name] = SamplePlan(sample, n, tuple(chunk_ranges(n, chunk)))
+
+    brs = {name: decays.channel(name).branching_ratio for name in cuts["background_channels"]}
+    fraction = sum(brs.values())
+    add(
+        Sample(
+            "data",
+            exp,
+            brs,
+            is_data=True,
+            description="pseudo-data (the decays that can give three tracks)",
+            extra={"branching_fraction_simulated": fraction},
+            geometry=blind,
+        ),
+        max(1, int(round(n_data * fraction))),
+    )
+    for other in IMPLEMENTED:
+        inj = config.get("injection", {}).get(other)
+        other_cuts = load_cuts(other)
+        if not inj or other_cuts.get("dataset") != cuts["dataset"]:
+            continue
+        n_inj = injected_decays(config, other)
+        if n_inj > 0:
+            add(
+                Sample(
+                    f"data_injection_{other_cuts['mode']}",
+                    exp,
+                    {other_cuts["signal_channel"]: 1.0},
+                    masses=(float(inj["mass_mev"]) * 1e-3,),
+                    is_data=True,
+                    description="injected signal",
+                    extra={"injection": dict(inj), "branching_fraction_simulated": 1.0},
+                    # an omitted lifetime is a prompt N decay
+                    geometry={**blind, "signal_lifetime_ps": float(inj.get("lifetime_ps", 0.0))},
+                ),
+                n_inj,
+            )
+    mc = cuts["monte_carlo"]
+    mc_factor = float(config.get("mc_statistics", 1.0))
+    for name, br in brs.items():
+        factor = mc_factor * float(mc["statistics"].get(name, 1.0))
+        n = max(MIN_MC_DECAYS, int(round(factor * n_data * br)))
+        forced = float(mc["forced_pion_decays"])
+        # downscale of the non-dimuon three-track events: about ``three_track_rows`` written
+        rows = n * float(mc["three_track_acceptance"]) / float(mc["three_track_rows"])
+        geometry = {"trigger_downscale_three_track": float(max(1, round(rows)))}
+        add(
+            Sample(
+                name,
+                exp,
+                {name: 1.0},
+                forced_decays=forced,
+                description=f"MC {name}",
+                geometry=geometry,
+            ),
+            n,
+        )
+    masses = signal_masses_gev(cuts)
+    n_signal = int(config.get("signal_decays", 400_000))
+    for name in cuts["signal_channels"]:
+        grid = masses if decays.channel(name).max_mass else (0.0,)
+        add(
+            Sample(name, exp, {name: 1.0}, masses=grid, description="signal MC"),
+            n_signal * len(grid),
+        )
+    return plans
+
+
 def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
     """Every sample of ``selection`` with its size and chunks, keyed by sample name."""
     cuts = load_cuts(selection)
+    if "dataset" in cuts:
+        return plan_three_track(config, selection)
     exp = cuts["experiment"]
     chunk = int(config.get("chunk_decays", 50_000_000))
     n_data = data_decays(config, selection)

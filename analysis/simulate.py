@@ -39,6 +39,9 @@ class Sample:
     forced_decays: float = 0.0
     description: str = ""
     extra: dict = field(default_factory=dict)
+    #: Overrides of the experiment table for this sample (run conditions such as
+    #: the blinding of the pseudo-data or the lifetime of an injected HNL).
+    geometry: dict = field(default_factory=dict)
 
     def __post_init__(self):
         for name in self.channels:
@@ -55,6 +58,12 @@ class Sample:
                 raise ValueError(
                     f"sample {self.name!r}: HNL mass must be below the {name} end point "
                     f"m_K - m_l = {end_point * 1e3:.1f} MeV, got {max(self.masses) * 1e3:.1f} MeV"
+                )
+            threshold = decays.channel(name).min_mass
+            if threshold and any(m <= threshold for m in self.masses):
+                raise ValueError(
+                    f"sample {self.name!r}: HNL mass must be above the {name} threshold "
+                    f"m_pi + m_l = {threshold * 1e3:.1f} MeV, got {min(self.masses) * 1e3:.1f} MeV"
                 )
         if not 0.0 <= self.forced_decays < 1.0:
             raise ValueError(
@@ -150,9 +159,10 @@ def simulate(
         "forced_decays": sample.forced_decays,
         "fiducial_z_m": [exp.GEOMETRY.fiducial_z_min, exp.GEOMETRY.fiducial_z_max],
         "config_hash": config_hash,
+        "geometry_overrides": dict(sample.geometry),
         **sample.extra,
     }
-    geometry = exp.geometry_record()
+    geometry = exp.geometry_record(exp.make_geometry(**sample.geometry))
     per_batch = max(2, 4 * numba.get_num_threads())
     out = np.empty((per_batch, BLOCK_SIZE, exp.N_OUT))  # every written row is filled
     counts = np.zeros((masses.shape[0], 2), dtype=np.int64)

@@ -178,22 +178,26 @@ def test_unknown_experiment_lists_the_valid_ones(tmp_path):
     assert "Traceback" not in process.stderr, output_of(process)
 
 
-def test_experiment_not_implemented_yet(tmp_path):
+def test_na48_2_simulation_writes_three_track_events(tmp_path):
+    out = tmp_path / "k3pi.parquet"
     process = _simulate(
         tmp_path,
         "--experiment",
         "na48_2",
         "--channel",
-        "kmu2",
+        "k3pi",
         "--decays",
-        "1000",
+        "20000",
         "--output",
-        tmp_path / "x.parquet",
+        out,
     )
-    assert process.returncode != 0, output_of(process)
-    assert "na48_2" in process.stderr and "not implemented" in process.stderr, output_of(process)
-    assert "Traceback" not in process.stderr, output_of(process)
-    assert not (tmp_path / "x.parquet").exists()
+    assert process.returncode == 0, output_of(process)
+    df = pd.read_parquet(out)
+    assert len(df) > 0
+    # K+ and K- decays: total charge +-1, both signs present
+    charge = df["charge_1"].astype(int) + df["charge_2"].astype(int) + df["charge_3"].astype(int)
+    assert set(charge.unique()) == {-1, 1}
+    assert {"z_vtx", "cda", "muv_1", "eop_3", "true_kcharge"} <= set(df.columns)
 
 
 def test_missing_options_are_named(tmp_path):

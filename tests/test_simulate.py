@@ -268,10 +268,8 @@ def test_invalid_requests_are_refused(tmp_path):
         Sample("x", "na62", {"hnl_e": 1.0}, masses=(-0.1,))
     with pytest.raises(ValueError):
         Sample("x", "na62", {})
-    with pytest.raises(NotImplementedError):
-        simulate(
-            Sample("x", "na48_2", {"kmu2": 1.0}), 10, 1, tmp_path / "y.parquet", progress=False
-        )
+    with pytest.raises(ValueError, match="unknown experiment"):
+        simulate(Sample("x", "na99", {"kmu2": 1.0}), 10, 1, tmp_path / "y.parquet", progress=False)
 
 
 @pytest.mark.parametrize(("channel", "end_point_mev"), [("hnl_e", 493.166), ("hnl_mu", 388.019)])

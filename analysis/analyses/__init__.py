@@ -8,8 +8,10 @@ from analysis.selections import load_cuts
 def analysis_module(selection: str):
     """The module implementing the stages of ``selection``."""
     load_cuts(selection)  # validates the name and that it is implemented
-    from analysis.analyses import na62_en, na62rk_mun
+    from analysis.analyses import na48_2, na62_en, na62rk_mun
 
+    if selection.startswith("na48_2"):
+        return na48_2.ThreeTrackSearch(selection)
     return {"na62_en": na62_en, "na62rk_mun": na62rk_mun}[selection]
 
 
@@ -19,6 +21,13 @@ SCAN_FIGURES = ("missing_mass", "limit_events", "limit_br", "limit_u2", "accepta
 EXTRA_FIGURES = {"na62rk_mun": ("halo_control",)}
 
 
+#: Figures of the NA48/2 scans over HNL mass and lifetime.
+LIFETIME_SCAN_FIGURES = ("m_pimumu", "limit_events", "limit_br", "acceptance", "resolution")
+LIFETIME_SCAN_SELECTIONS = ("na48_2_lnv", "na48_2_lnc")
+
+
 def figures(selection: str) -> tuple[str, ...]:
     """Names of the figures of ``selection``."""
+    if selection in LIFETIME_SCAN_SELECTIONS:
+        return LIFETIME_SCAN_FIGURES
     return SCAN_FIGURES + EXTRA_FIGURES.get(selection, ())

@@ -27,6 +27,7 @@ class Channel:
     description: str
     signal: bool = False
     max_mass: float = 0.0  # signals: kinematic end point of the HNL mass, m_K − m_ℓ (GeV)
+    min_mass: float = 0.0  # signals with a visible N → π μ: its threshold m_π + m_μ (GeV)
     beam_halo: bool = False  # not a K+ decay: a halo muon (analysis.beam_halo)
 
 
@@ -74,6 +75,45 @@ CHANNELS: dict[str, Channel] = {
             1,
             "beam-halo mu+ from upstream pi/K decays (not a K+ decay; analysis.beam_halo)",
             beam_halo=True,
+        ),
+        Channel(
+            "kpimumu",
+            11,
+            r"$K^+\to\pi^+\mu^+\mu^-$",
+            C.BR_KPIMUMU,
+            3,
+            "K+ -> pi+ mu+ mu- (SM, form factor)",
+        ),
+        Channel(
+            "hnl_pimu_lnv",
+            12,
+            r"$K^+\to\mu^+N,\,N\to\pi^-\mu^+$",
+            0.0,
+            2,
+            "K+ -> mu+ N, N -> pi- mu+ displaced (signal, LNV)",
+            signal=True,
+            max_mass=C.M_K - C.M_MU,
+            min_mass=C.M_PI + C.M_MU,
+        ),
+        Channel(
+            "hnl_pimu_lnc",
+            13,
+            r"$K^+\to\mu^+N,\,N\to\pi^+\mu^-$",
+            0.0,
+            2,
+            "K+ -> mu+ N, N -> pi+ mu- displaced (signal, LNC)",
+            signal=True,
+            max_mass=C.M_K - C.M_MU,
+            min_mass=C.M_PI + C.M_MU,
+        ),
+        Channel(
+            "pimumu_lnv",
+            14,
+            r"$K^+\to\pi^-\mu^+\mu^+$",
+            0.0,
+            3,
+            "K+ -> pi- mu+ mu+ (LNV, phase space; signal)",
+            signal=True,
         ),
     )
 }

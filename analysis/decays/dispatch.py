@@ -7,7 +7,7 @@ import numpy as np
 from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import M_E, M_MU
-from analysis.decays import CHANNELS, k2pi, k3pi, kl2, kl3
+from analysis.decays import CHANNELS, hnl_pimu, k2pi, k3pi, kl2, kl3, kpimumu
 from analysis.rng import uniform
 
 KMU2 = CHANNELS["kmu2"].code
@@ -20,11 +20,20 @@ K3PI0 = CHANNELS["k3pi0"].code
 HNL_E = CHANNELS["hnl_e"].code
 HNL_MU = CHANNELS["hnl_mu"].code
 HALO_MU = CHANNELS["halo_mu"].code
+KPIMUMU = CHANNELS["kpimumu"].code
+HNL_PIMU_LNV = CHANNELS["hnl_pimu_lnv"].code
+HNL_PIMU_LNC = CHANNELS["hnl_pimu_lnc"].code
+PIMUMU_LNV = CHANNELS["pimumu_lnv"].code
 
 
 @jit
-def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl):
-    """Decay a K+ through channel ``code``; returns the particle count."""
+def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps):
+    """Decay a K+ through channel ``code``; returns the particle count.
+
+    ``m_hnl`` (GeV) is the HNL mass of the signal channels; ``lifetime_ps`` the
+    proper lifetime of a decaying N (hnl_pimu channels only; < 0 for the Monte
+    Carlo proper-time law of :func:`analysis.decays.hnl_pimu.sample_proper_time`).
+    """
     n = 0
     if code == KMU2:
         n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS, 0.0)
@@ -44,6 +53,13 @@ def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl):
         n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, m_hnl)
     elif code == HNL_MU:
         n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS, m_hnl)
+    elif code == KPIMUMU:
+        n = kpimumu.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == HNL_PIMU_LNV or code == HNL_PIMU_LNC:
+        lnv = code == HNL_PIMU_LNV
+        n = hnl_pimu.generate(state, table, n, px, py, pz, e, vx, vy, vz, m_hnl, lnv, lifetime_ps)
+    elif code == PIMUMU_LNV:
+        n = kpimumu.generate_lnv(state, table, n, px, py, pz, e, vx, vy, vz)
     return n
 
 

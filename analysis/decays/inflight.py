@@ -41,7 +41,7 @@ def decay_probability(p, mass, ctau, length):
 
 
 @jit
-def propagate(state, table, n, z_end, z_magnet, kick, forced):
+def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
     """Let every visible forward-going π± and μ± decay in flight before ``z_end``.
 
     Daughters are appended and followed in turn (π → μ → e chains).  Returns the
@@ -73,13 +73,14 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced):
             i += 1
             continue
         lam_z = decay_length(pz, mass, ctau)  # projected on z
-        if apid == 13 and forced > 0.0:
+        f = forced if apid == 13 else forced_pion
+        if f > 0.0:
             p_decay = decay_probability(pz, mass, ctau, z_end - z0)
-            if uniform(state) >= forced:
-                weight *= (1.0 - p_decay) / (1.0 - forced)
+            if uniform(state) >= f:
+                weight *= (1.0 - p_decay) / (1.0 - f)
                 i += 1
                 continue
-            weight *= p_decay / forced
+            weight *= p_decay / f
             # z of the decay from the exponential law truncated to [z0, z_end)
             zd = z0 - lam_z * math.log1p(-uniform(state) * p_decay)
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 EXPERIMENTS = ("na62", "na62rk", "na48_2")
-IMPLEMENTED = ("na62", "na62rk")
+IMPLEMENTED = ("na62", "na62rk", "na48_2")
 
 
 def experiment_module(name: str):
@@ -16,6 +16,6 @@ def experiment_module(name: str):
         raise NotImplementedError(
             f"experiment {name!r} is not implemented yet; implemented: {', '.join(IMPLEMENTED)}"
         )
-    from analysis.experiments import na62, na62rk
+    from analysis.experiments import na48_2, na62, na62rk
 
-    return {"na62": na62, "na62rk": na62rk}[name]
+    return {"na62": na62, "na62rk": na62rk, "na48_2": na48_2}[name]

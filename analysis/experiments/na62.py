@@ -176,7 +176,7 @@ def simulate_batch(
                 if g.fiducial_z_min <= vz < g.fiducial_z_max:
                     counters[b, m, 1] += 1
                 n_primary = dispatch.generate(
-                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m]
+                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
                 )
             _, mc_weight = inflight.propagate(
                 state,

@@ -37,6 +37,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.plots.lifetimes import (
+    LIFETIME_FIGURE_NAMES,
+    acceptance_lifetimes_figure,
+    default_lifetimes,
+    lifetime_label,
+    limit_br_lifetimes_figure,
+    plot_acceptance_lifetimes,
+    plot_all_lifetime_scan_figures,
+    plot_limit_br_lifetimes,
+)
 from analysis.plots.limits import (
     plot_acceptance,
     plot_limit_br,
@@ -59,13 +69,21 @@ from analysis.plots.style import (
 __all__ = [
     "EXPECTED_COLUMNS",
     "FIGURE_NAMES",
+    "LIFETIME_FIGURE_NAMES",
     "MASS_LABEL",
     "MISSING_MASS_LABEL",
     "SCAN_COLUMNS",
     "SPECTRUM_COLUMNS",
+    "acceptance_lifetimes_figure",
+    "default_lifetimes",
+    "lifetime_label",
+    "limit_br_lifetimes_figure",
     "plot_acceptance",
+    "plot_acceptance_lifetimes",
+    "plot_all_lifetime_scan_figures",
     "plot_all_scan_figures",
     "plot_limit_br",
+    "plot_limit_br_lifetimes",
     "plot_limit_events",
     "plot_limit_u2",
     "plot_resolution",

@@ -67,7 +67,8 @@ def _limit_figure(
             label="Expected (median)",
             zorder=2,
         )
-        axes.plot(mass, observed, color="black", linewidth=1.4, label="Observed", zorder=3)
+        if np.any(np.isfinite(observed)):  # a blind analysis has no observed limit
+            axes.plot(mass, observed, color="black", linewidth=1.4, label="Observed", zorder=3)
         axes.set_xlabel(xlabel)
         axes.set_ylabel(ylabel)
         _mass_limits(axes, mass)
@@ -88,6 +89,7 @@ def _limit_figure(
                 r"Expected $\pm 1\sigma$",
                 r"Expected $\pm 2\sigma$",
             )
+            if n in names
         ]
         axes.legend(
             [handles[i] for i in order], [names[i] for i in order], loc="upper left", ncols=2

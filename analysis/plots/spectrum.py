@@ -45,6 +45,7 @@ def _bin_table(spectrum: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, pd.Dat
             columns="component",
             values=column,
             aggfunc="sum",
+            min_count=1,  # a bin of NaN rows only (blinded) stays NaN, not 0
             dropna=False,
         )
         rows = [

@@ -2,13 +2,14 @@
 
 
 def sample_plan(wildcards):
-    return PLANS[wildcards.selection][wildcards.sample]
+    return DATASET_PLANS[wildcards.dataset][wildcards.sample]
 
 
 def chunk_files(selection, sample):
     plan = PLANS[selection][sample]
     return [
-        f"results/{selection}/sim/{sample}/chunk_{i}.parquet" for i in range(len(plan.chunks))
+        f"results/{DATASET[selection]}/sim/{sample}/chunk_{i}.parquet"
+        for i in range(len(plan.chunks))
     ]
 
 

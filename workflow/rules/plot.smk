@@ -2,6 +2,8 @@
 
 
 rule plot:
+    wildcard_constraints:
+        selection="|".join(MISSING_MASS_SELECTIONS) or "(?!)",
     input:
         scan="results/{selection}/scan.parquet",
         spectrum="results/{selection}/spectrum.parquet",
@@ -76,3 +78,50 @@ rule plot_halo_control:
         "../../envs/analysis.yaml"
     script:
         "../scripts/plot_halo_control.py"
+
+
+# Figures of the NA48/2 scans over HNL mass and lifetime.
+rule plot_lifetime_scan:
+    wildcard_constraints:
+        selection="|".join(LIFETIME_SCAN_SELECTIONS),
+    input:
+        scan="results/{selection}/scan.parquet",
+        spectrum="results/{selection}/spectrum.parquet",
+    output:
+        m_pimumu=report(
+            "results/{selection}/figures/m_pimumu.png",
+            caption="../report/m_pimumu.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "m_pimumu"},
+        ),
+        limit_events=report(
+            "results/{selection}/figures/limit_events.png",
+            caption="../report/limit_events.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "limit_events"},
+        ),
+        limit_br=report(
+            "results/{selection}/figures/limit_br.png",
+            caption="../report/limit_br_lifetimes.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "limit_br"},
+        ),
+        acceptance=report(
+            "results/{selection}/figures/acceptance.png",
+            caption="../report/acceptance_lifetimes.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "acceptance"},
+        ),
+        resolution=report(
+            "results/{selection}/figures/resolution.png",
+            caption="../report/resolution.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "resolution"},
+        ),
+        pdf=expand("results/{{selection}}/figures/{figure}.pdf", figure=LIFETIME_FIGURES),
+    log:
+        "logs/{selection}/plot.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/plot.py"

@@ -4,11 +4,11 @@
 
 rule simulate:
     output:
-        "results/{selection}/sim/{sample}/chunk_{chunk}.parquet",
+        "results/{dataset}/sim/{sample}/chunk_{chunk}.parquet",
     log:
-        "logs/{selection}/simulate/{sample}_{chunk}.log",
+        "logs/{dataset}/simulate/{sample}_{chunk}.log",
     benchmark:
-        "benchmarks/results/{selection}/simulate/{sample}_{chunk}.tsv"
+        "benchmarks/results/{dataset}/simulate/{sample}_{chunk}.tsv"
     params:
         seed=config["seed"],
         config_hash=CONFIG_HASH,

@@ -11,5 +11,5 @@ from analysis.analyses import analysis_module  # noqa: E402
 
 sm = snakemake  # noqa: F821
 analysis_module(sm.wildcards.selection).plot(
-    sm.input.scan, sm.input.spectrum, Path(sm.output.missing_mass).parent
+    sm.input.scan, sm.input.spectrum, Path(sm.output.pdf[0]).parent
 )

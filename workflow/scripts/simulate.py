@@ -9,11 +9,11 @@ sys.stderr = open(snakemake.log[0], "w")  # noqa: F821, SIM115
 # the package is imported from this checkout, with or without an install
 sys.path.insert(0, str(Path(snakemake.scriptdir).parents[1]))  # noqa: F821
 
-from analysis.samples import plan_samples  # noqa: E402
+from analysis.samples import plan_dataset  # noqa: E402
 from analysis.simulate import simulate  # noqa: E402
 
 sm = snakemake  # noqa: F821
-plan = plan_samples(sm.config, sm.wildcards.selection)[sm.wildcards.sample]
+plan = plan_dataset(sm.config, sm.wildcards.dataset)[sm.wildcards.sample]
 simulate(
     plan.sample,
     sm.params.n_decays,

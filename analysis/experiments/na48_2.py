@@ -1,0 +1,358 @@
+"""NA48/2 (2003–2004): simultaneous K± beams, the three-track trigger and preselection, fused.
+
+One call of :func:`simulate_batch` takes whole blocks of K± decays (see
+:mod:`analysis.rng`) through
+
+1. the beam: K+ or K− (``beam.kminus_fraction``) of 60 GeV/c with its spread,
+   decay vertex from the exponential law along the 114 m decay volume;
+2. the decay (:mod:`analysis.decays`; a K− decay is the charge conjugate of the
+   K+ one: the detector is charge symmetric) and π/μ decays in flight, including
+   decays inside the spectrometer, which distort the measured momentum;
+3. the drift-chamber spectrometer, the LKr and the MUV
+   (:mod:`analysis.experiments.na62_response`, run on this experiment's table);
+4. the three-track trigger and the software preselection (``trigger`` section of
+   ``analysis/data/experiments/na48_2.yaml``): dimuon-like events are all
+   written; other three-track events (K3π, the normalisation) downscaled, with
+   the downscale factor as weight; the blind LNV box of the pseudo-data is never
+   written while ``blind.enabled``.
+
+Each written row holds the three measured tracks, their E/p and MUV signals,
+and the three-track vertex.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from numba import prange
+
+from analysis import particles as pt
+from analysis._jit import jit, pjit
+from analysis.constants import M_K, M_MU, M_PI
+from analysis.decays import dispatch, hnl_pimu, inflight
+from analysis.experiments.geometry import flatten, load_table
+from analysis.experiments.na62 import sample_kaon
+from analysis.experiments.na62_layout import Geometry as _NA62Geometry
+from analysis.experiments.na62_response import (
+    _MAX_TRACKS,
+    _T_N,
+    _T_PID,
+    _T_PX,
+    _T_PY,
+    _T_PZ,
+    _T_Q,
+    _T_ROOT,
+    _T_X1,
+    _T_Y1,
+    _T_Z1,
+    accepted_tracks,
+    lkr_energy,
+    measure_track,
+    track_muv3,
+)
+from analysis.rng import BLOCK_SIZE, seed_block, uniform
+
+NAME = "na48_2"
+TABLE = load_table(NAME)
+_FLAT = flatten(TABLE)
+_missing = sorted(set(_NA62Geometry._fields) - set(_FLAT))
+if _missing:
+    raise ValueError(f"{NAME}.yaml lacks keys of na62.yaml: {', '.join(_missing)}")
+#: The geometry as a flat named tuple: the keys of na62.yaml plus the NA48/2 sections.
+Geometry = namedtuple("Geometry", list(_FLAT))
+_DTYPE = np.dtype([(name, np.float64) for name in _FLAT])
+
+
+def make_geometry(**overrides) -> Geometry:
+    """The NA48/2 geometry, with optional overrides of individual fields."""
+    unknown = sorted(set(overrides) - set(_FLAT))
+    if unknown:
+        raise ValueError(f"unknown geometry field(s) {', '.join(unknown)}")
+    return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
+
+
+GEOMETRY = make_geometry()
+
+
+def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
+    """The geometry as the one-element record array the kernels take."""
+    record = np.recarray(1, dtype=_DTYPE)
+    for name, value in geometry._asdict().items():
+        record[name] = value
+    return record
+
+
+STREAM_DIMUON, STREAM_THREE_TRACK = 1, 2
+
+#: Reconstructed three-track events (name, dtype): the schema real data must follow.
+RECO_COLUMNS = [("event", np.uint64), ("stream", np.uint8), ("weight", np.float32)]
+for _k in (1, 2, 3):
+    RECO_COLUMNS += [
+        (f"charge_{_k}", np.int8),
+        (f"px_{_k}", np.float64),
+        (f"py_{_k}", np.float64),
+        (f"pz_{_k}", np.float64),
+        (f"eop_{_k}", np.float32),
+        (f"muv_{_k}", np.bool_),
+    ]
+RECO_COLUMNS += [
+    ("x_vtx", np.float32),
+    ("y_vtx", np.float32),
+    ("z_vtx", np.float64),
+    ("cda", np.float32),
+]
+#: Monte Carlo truth: channel, kaon decay z, HNL mass (GeV) and proper time (ps),
+#: kaon momentum and charge, the species crossing the magnet per track, and the
+#: number of track particles that decayed in flight before the MUV.
+TRUTH_COLUMNS = [
+    ("true_channel", np.uint8),
+    ("true_z", np.float32),
+    ("true_mass_n", np.float32),
+    ("true_t_n_ps", np.float64),
+    ("true_pk", np.float32),
+    ("true_kcharge", np.int8),
+    ("true_pid_1", np.int32),
+    ("true_pid_2", np.int32),
+    ("true_pid_3", np.int32),
+    ("true_n_decays", np.uint8),
+]
+COLUMNS = RECO_COLUMNS + TRUTH_COLUMNS
+N_OUT = len(COLUMNS)
+_C = {name: i for i, (name, _) in enumerate(COLUMNS)}
+_C_TRK0 = _C["charge_1"]  # 6 columns per track
+_C_VTX = _C["x_vtx"]
+_C_TRUTH = _C["true_channel"]
+
+
+@jit
+def charge_conjugate(table, n):
+    """Turn the K+ decay in rows [0, n) into the K− one (PDG codes change sign)."""
+    for i in range(n):
+        pid = int(table[i, pt.PID])
+        if pid != pt.PHOTON and pid != pt.PI0 and pid != pt.HNL:
+            table[i, pt.PID] = -pid
+
+
+@jit
+def three_track_vertex(tracks):
+    """Point closest to the three upstream track lines: (x, y, z, rms distance).
+
+    Lines x = x1 + tx (z − z1): the transverse spread Σ|r_i(z) − r̄(z)|² is
+    quadratic in z; its minimum is the vertex z, the mean position there x, y.
+    """
+    sx = sy = stx = sty = 0.0
+    for t in range(3):
+        sx += tracks[t, _T_X1]
+        sy += tracks[t, _T_Y1]
+        stx += tracks[t, _T_PX] / tracks[t, _T_PZ]
+        sty += tracks[t, _T_PY] / tracks[t, _T_PZ]
+    num = den = 0.0
+    for t in range(3):
+        dx = tracks[t, _T_X1] - sx / 3.0
+        dy = tracks[t, _T_Y1] - sy / 3.0
+        dtx = tracks[t, _T_PX] / tracks[t, _T_PZ] - stx / 3.0
+        dty = tracks[t, _T_PY] / tracks[t, _T_PZ] - sty / 3.0
+        num += dx * dtx + dy * dty
+        den += dtx * dtx + dty * dty
+    d = -num / den if den > 0.0 else 0.0
+    z1 = tracks[0, _T_Z1]
+    xv = (sx + stx * d) / 3.0
+    yv = (sy + sty * d) / 3.0
+    spread = 0.0
+    for t in range(3):
+        tx = tracks[t, _T_PX] / tracks[t, _T_PZ]
+        ty = tracks[t, _T_PY] / tracks[t, _T_PZ]
+        spread += (tracks[t, _T_X1] + tx * d - xv) ** 2 + (tracks[t, _T_Y1] + ty * d - yv) ** 2
+    return xv, yv, z1 + d, math.sqrt(spread / 3.0)
+
+
+@jit
+def _energy(trk, mass):
+    return math.sqrt(trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2 + mass * mass)
+
+
+@jit
+def m_pimumu(tracks, pion):
+    """M(π μ μ) (GeV) with track ``pion`` as the pion and the other two as muons."""
+    px = py = pz = e = 0.0
+    for t in range(3):
+        px += tracks[t, _T_PX]
+        py += tracks[t, _T_PY]
+        pz += tracks[t, _T_PZ]
+        e += _energy(tracks[t], M_PI if t == pion else M_MU)
+    return math.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0))
+
+
+@jit
+def _preselect(tracks, muv, g):
+    """(dimuon stream?, in the blind LNV box?) of three measured tracks with MUV flags."""
+    dimuon = False
+    blind = False
+    q_total = tracks[0, _T_Q] + tracks[1, _T_Q] + tracks[2, _T_Q]
+    for pion in range(3):
+        n_mu = 0
+        for t in range(3):
+            if t != pion and muv[t]:
+                n_mu += 1
+        if n_mu < g.trigger_muons_min:
+            continue
+        m = m_pimumu(tracks, pion)
+        if m > g.trigger_m_pimumu_min:
+            dimuon = True
+        # LNV: the pion is the odd-sign track, the two muons share the kaon charge
+        if tracks[pion, _T_Q] == -q_total and abs(m - M_K) < g.blind_lnv_half_width:
+            blind = True
+    return dimuon, blind
+
+
+@jit
+def trigger_and_record(state, table, g, tracks, accepted, muv, row):
+    """Three-track trigger and preselection of an event with three accepted tracks.
+
+    Returns the stream (0: not written) and fills the reconstructed columns of
+    ``row``.  The MUV signals are drawn first (into the scratch array ``muv``),
+    so that the downscaled non-dimuon events are measured only when kept.
+    """
+    q = 0
+    for t in range(3):
+        q += pt.charge(int(table[accepted[t], pt.PID]))
+    if q != 1 and q != -1:
+        return 0
+    n_muv = 0
+    for t in range(3):
+        tracks[t, _T_ROOT] = accepted[t]
+        muv[t] = track_muv3(state, table, tracks[t], g)
+        n_muv += muv[t]
+    measured = False
+    stream, weight = 0, 1.0
+    if n_muv >= g.trigger_muons_min:
+        for t in range(3):
+            measure_track(state, table, accepted[t], g, tracks[t])
+        measured = True
+        dimuon, blind = _preselect(tracks, muv, g)
+        if blind and g.blind_enabled > 0.0:
+            return 0
+        if dimuon:
+            stream = STREAM_DIMUON
+    if stream == 0:
+        d = g.trigger_downscale_three_track
+        if d > 1.0 and uniform(state) * d >= 1.0:
+            return 0
+        stream, weight = STREAM_THREE_TRACK, max(d, 1.0)
+        if not measured:
+            for t in range(3):
+                measure_track(state, table, accepted[t], g, tracks[t])
+    row[1] = stream
+    row[2] = weight
+    for t in range(3):
+        base = _C_TRK0 + 6 * t
+        p = math.sqrt(tracks[t, _T_PX] ** 2 + tracks[t, _T_PY] ** 2 + tracks[t, _T_PZ] ** 2)
+        row[base] = tracks[t, _T_Q]
+        row[base + 1] = tracks[t, _T_PX]
+        row[base + 2] = tracks[t, _T_PY]
+        row[base + 3] = tracks[t, _T_PZ]
+        row[base + 4] = lkr_energy(state, table, accepted[t], g) / p
+        row[base + 5] = 1.0 if muv[t] else 0.0
+    xv, yv, zv, spread = three_track_vertex(tracks)
+    row[_C_VTX] = xv
+    row[_C_VTX + 1] = yv
+    row[_C_VTX + 2] = zv
+    row[_C_VTX + 3] = spread
+    return stream
+
+
+@jit
+def _decays_in_flight(table, accepted, z):
+    n = 0
+    for t in range(3):
+        if table[accepted[t], pt.DECAY_Z] < z:
+            n += 1
+    return n
+
+
+@pjit
+def simulate_batch(
+    key,
+    first_block,
+    n_blocks,
+    n_total,
+    codes,
+    cumulative,
+    masses,
+    forced,
+    geometry,
+    out,
+    n_out,
+    counters,
+):
+    """Simulate blocks ``first_block … first_block + n_blocks − 1`` of a sample.
+
+    Same contract as :func:`analysis.experiments.na62.simulate_batch`.  For
+    Monte Carlo, ``forced`` > 0 forces π± decays in flight before the MUV with
+    that probability (importance sampling of K3π with π → μν decays, the LNV
+    background); rows then carry weight = downscale × importance weight.
+    """
+    n_masses = masses.shape[0]
+    for b in prange(n_blocks):
+        g = geometry[0]
+        block = first_block + b
+        start = block * BLOCK_SIZE
+        stop = min(start + BLOCK_SIZE, n_total)
+        state = np.empty(4, np.uint64)
+        seed_block(state, key, block)
+        table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+        tracks = np.zeros((_MAX_TRACKS, _T_N))
+        accepted = np.zeros(_MAX_TRACKS, np.int64)
+        muv = np.zeros(3, np.bool_)
+        rows = out[b]
+        k = 0
+        for ev in range(start, stop):
+            code = codes[0]
+            if codes.shape[0] > 1:
+                code = dispatch.choose(state, codes, cumulative)
+            m = 0
+            if n_masses > 1:
+                m = min(int(uniform(state) * n_masses), n_masses - 1)
+            counters[b, m, 0] += 1
+            px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
+            if g.fiducial_z_min <= vz < g.fiducial_z_max:
+                counters[b, m, 1] += 1
+            n = dispatch.generate(
+                code, state, table, px, py, pz, e, vx, vy, vz, masses[m], g.signal_lifetime_ps
+            )
+            kcharge = 1
+            if uniform(state) < g.beam_kminus_fraction:
+                kcharge = -1
+                charge_conjugate(table, n)
+            for i in range(n):  # daughters of an N decaying beyond DCH1 leave no track
+                if table[i, pt.Z] >= g.spectrometer_z_chambers_0:
+                    table[i, pt.VISIBLE] = 0.0
+            _, mc_weight = inflight.propagate(
+                state, table, n, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0, forced
+            )
+            if accepted_tracks(table, n, g, accepted) != 3:
+                continue
+            row = rows[k]
+            stream = trigger_and_record(state, table, g, tracks, accepted, muv, row)
+            if stream == 0:
+                continue
+            row[0] = ev
+            row[2] *= mc_weight
+            c = _C_TRUTH
+            row[c] = code
+            row[c + 1] = vz
+            row[c + 2] = masses[m]
+            t_n = 0.0
+            for i in range(n):
+                if int(table[i, pt.PID]) == pt.HNL:
+                    t_n = hnl_pimu.proper_time_ps(table, i)
+            row[c + 3] = t_n
+            row[c + 4] = math.sqrt(px * px + py * py + pz * pz)
+            row[c + 5] = kcharge
+            for t in range(3):
+                row[c + 6 + t] = tracks[t, _T_PID]
+            row[c + 9] = _decays_in_flight(table, accepted, g.muv3_z)
+            k += 1
+        n_out[b] = k
