@@ -76,6 +76,58 @@ def is_pseudo_data(info: dict) -> bool:
     return info["sample"] == "data"
 
 
+def select_sample(selection: str, sample_paths, select_batch) -> tuple[pd.DataFrame, dict, dict]:
+    """Run a selection over every batch of a sample's chunk files.
+
+    ``select_batch(df)`` returns (signal candidates, their cut flow, normalisation
+    candidates, their cut flow).  Returns the concatenated signal candidates and
+    the selection summary: the sample's metadata, its exact decay counts (summed
+    over chunks, per HNL mass too), the weighted normalisation count and the
+    merged cut flows; and the metadata of the first chunk file.
+    """
+    candidates, flows_sig, flows_norm = [], [], []
+    norm_w = norm_w2 = 0.0
+    norm_n = n_gen = n_fid = 0
+    per_mass_fid = None
+    meta0 = None
+    for meta, df in read_chunks(sample_paths):
+        if meta is not None:  # first batch of a file: its exact decay counts
+            meta0 = meta0 or meta
+            n_gen += meta["n_generated"]
+            n_fid += meta["n_fiducial"]
+            fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
+            per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
+        sig, flow_s, norm, flow_n = select_batch(df)
+        candidates.append(sig)
+        flows_sig.append(flow_s)
+        flows_norm.append(flow_n)
+        w = norm["weight"].to_numpy(dtype=float)
+        norm_w += float(w.sum())
+        norm_w2 += float((w**2).sum())
+        norm_n += len(norm)
+    if meta0 is None:
+        raise ValueError("select: no input files")
+    cand = pd.concat(candidates, ignore_index=True)
+    info = {
+        "selection": selection,
+        "sample": meta0["sample"],
+        "stream": meta0["stream"],
+        "experiment": meta0["experiment"],
+        "seed": meta0["seed"],
+        "config_hash": meta0.get("config_hash", ""),
+        "channels": meta0["channels"],
+        "masses_gev": meta0["masses_gev"],
+        "n_generated": int(n_gen),
+        "n_fiducial": int(n_fid),
+        "n_fiducial_per_mass": per_mass_fid.tolist(),
+        "n_candidates": int(len(cand)),
+        "normalisation": {"events": int(norm_n), "weighted": norm_w, "weighted_w2": norm_w2},
+        "cutflow_signal": merge_flows(flows_sig),
+        "cutflow_normalisation": merge_flows(flows_norm),
+    }
+    return cand, info, meta0
+
+
 @dataclass(frozen=True)
 class LeptonSearch:
     """The stages of one K+ → ℓ+ N selection."""
@@ -122,50 +174,18 @@ class LeptonSearch:
         cuts = self.cuts(cuts)
         k = storage.read_json(kaon_json)
         kaon_p = (k["px"], k["py"], k["pz"])
-        candidates, flows_sig, flows_norm = [], [], []
-        norm_w = norm_w2 = 0.0
-        norm_n = n_gen = n_fid = 0
-        per_mass_fid = None
-        meta0 = None
-        for meta, df in read_chunks(sample_paths):
-            if meta is not None:  # first batch of a file: its exact decay counts
-                meta0 = meta0 or meta
-                n_gen += meta["n_generated"]
-                n_fid += meta["n_fiducial"]
-                fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
-                per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
-            sig, flow_s = self.cuts_module.signal_candidates(df, cuts, kaon_p)
-            norm, flow_n = self.cuts_module.normalisation_candidates(df, cuts, kaon_p)
-            candidates.append(sig)
-            flows_sig.append(flow_s)
-            flows_norm.append(flow_n)
-            norm_w += float(norm["weight"].sum())
-            norm_w2 += float((norm["weight"] ** 2).sum())
-            norm_n += len(norm)
-        if meta0 is None:
-            raise ValueError("select: no input files")
-        cand = pd.concat(candidates, ignore_index=True)
+        cand, info, _ = select_sample(
+            self.selection,
+            sample_paths,
+            lambda df: (
+                *self.cuts_module.signal_candidates(df, cuts, kaon_p),
+                *self.cuts_module.normalisation_candidates(df, cuts, kaon_p),
+            ),
+        )
+        info["kaon_momentum_gev"] = list(kaon_p)
         with_truth = "true_channel" in cand
         columns = [(c, t) for c, t in CANDIDATE_COLUMNS.items() if c in cand]
         columns += [(c, t) for c, t in TRUTH_COLUMNS.items() if with_truth and c in cand]
-        info = {
-            "selection": self.selection,
-            "sample": meta0["sample"],
-            "stream": meta0["stream"],
-            "experiment": meta0["experiment"],
-            "seed": meta0["seed"],
-            "config_hash": meta0.get("config_hash", ""),
-            "channels": meta0["channels"],
-            "masses_gev": meta0["masses_gev"],
-            "n_generated": int(n_gen),
-            "n_fiducial": int(n_fid),
-            "n_fiducial_per_mass": per_mass_fid.tolist(),
-            "n_candidates": int(len(cand)),
-            "normalisation": {"events": int(norm_n), "weighted": norm_w, "weighted_w2": norm_w2},
-            "cutflow_signal": merge_flows(flows_sig),
-            "cutflow_normalisation": merge_flows(flows_norm),
-            "kaon_momentum_gev": list(kaon_p),
-        }
         storage.write_table(output, columns, {c: cand[c].to_numpy() for c, _ in columns}, info)
         storage.write_json(summary_output, info)
         return info

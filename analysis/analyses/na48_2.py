@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import decays, storage
-from analysis.analyses.lepton_search import is_pseudo_data, merge_flows, read_chunks
+from analysis.analyses.lepton_search import is_pseudo_data, read_chunks, select_sample
 from analysis.analyses.lifetime_scan import BlindingError
 from analysis.constants import M_K
 from analysis.normalisation import Acceptance, kaon_flux
@@ -92,56 +92,26 @@ class ThreeTrackSearch:
         cuts = self.cuts(cuts)
         k = storage.read_json(kaon_json)
         kaon_p = (k["px"], k["py"], k["pz"])
-        parts, flows_sig, flows_norm = [], [], []
-        norm_w = norm_w2 = 0.0
-        norm_n = n_gen = n_fid = 0
-        per_mass_fid = None
-        meta0 = None
-        for meta, df in read_chunks(sample_paths):
-            if meta is not None:
-                meta0 = meta0 or meta
-                n_gen += meta["n_generated"]
-                n_fid += meta["n_fiducial"]
-                fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
-                per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
-            cand, flow_s = sel.signal_candidates(df, cuts, kaon_p, self.mode)
-            norm, flow_n = sel.normalisation_candidates(df, cuts, kaon_p)
-            parts.append(cand)
-            flows_sig.append(flow_s)
-            flows_norm.append(flow_n)
-            w = norm["weight"].to_numpy(dtype=float)
-            norm_w += float(w.sum())
-            norm_w2 += float((w**2).sum())
-            norm_n += len(norm)
-        if meta0 is None:
-            raise ValueError("select: no input files")
-        cand = pd.concat(parts, ignore_index=True)
+
+        def select_batch(df):
+            common = sel.common_cuts(df, cuts, kaon_p)  # shared by both selections
+            return (
+                *sel.signal_candidates(df, cuts, kaon_p, self.mode, common),
+                *sel.normalisation_candidates(df, cuts, kaon_p, common),
+            )
+
+        cand, info, meta0 = select_sample(self.selection, sample_paths, select_batch)
         blind = bool(meta0.get("geometry_overrides", {}).get("blind_enabled", 0.0))
         if blind and self.mode == "lnv" and sel.in_signal_region(cand["m_pimumu_mev"], cuts).any():
             raise BlindingError(
                 f"{sample_paths[0]}: pseudo-data simulated blind holds events in the LNV "
                 "signal region; refusing to write them"
             )
-        columns = [(c, t) for c, t in sel.CANDIDATE_COLUMNS.items()]
+        columns = list(sel.CANDIDATE_COLUMNS.items())
         columns += [(c, t) for c, t in sel.TRUTH_COLUMNS.items() if c in cand]
-        info = {
-            "selection": self.selection,
-            "sample": meta0["sample"],
-            "stream": meta0["stream"],
-            "experiment": meta0["experiment"],
-            "seed": meta0["seed"],
-            "config_hash": meta0.get("config_hash", ""),
-            "channels": meta0["channels"],
-            "masses_gev": meta0["masses_gev"],
+        info |= {
             "branching_fraction_simulated": meta0.get("branching_fraction_simulated", 1.0),
             "blind": blind,
-            "n_generated": int(n_gen),
-            "n_fiducial": int(n_fid),
-            "n_fiducial_per_mass": per_mass_fid.tolist(),
-            "n_candidates": int(len(cand)),
-            "normalisation": {"events": int(norm_n), "weighted": norm_w, "weighted_w2": norm_w2},
-            "cutflow_signal": merge_flows(flows_sig),
-            "cutflow_normalisation": merge_flows(flows_norm),
             "kaon_momentum_gev": list(kaon_p),
         }
         storage.write_table(output, columns, {c: cand[c].to_numpy() for c, _ in columns}, info)

@@ -73,6 +73,22 @@ def choose(state, codes, cumulative):
     return codes[-1]
 
 
+@jit
+def choose_event(state, codes, cumulative, n_masses):
+    """Channel code and HNL-mass index of the next decay of a sample.
+
+    A single-channel sample draws nothing for the channel, a single-mass sample
+    nothing for the mass; otherwise the mass index is uniform over the grid.
+    """
+    code = codes[0]
+    if codes.shape[0] > 1:
+        code = choose(state, codes, cumulative)
+    m = 0
+    if n_masses > 1:
+        m = min(int(uniform(state) * n_masses), n_masses - 1)
+    return code, m
+
+
 def mixture(branching_ratios: dict[int, float]) -> tuple[np.ndarray, np.ndarray]:
     """Codes and cumulative weights for :func:`choose` (weights need not sum to 1)."""
     codes = np.array(sorted(branching_ratios), dtype=np.int64)

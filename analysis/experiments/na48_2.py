@@ -32,9 +32,11 @@ from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import M_K, M_MU, M_PI
 from analysis.decays import dispatch, hnl_pimu, inflight
+from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, load_table
 from analysis.experiments.na62 import sample_kaon
 from analysis.experiments.na62_layout import Geometry as _NA62Geometry
+from analysis.experiments.na62_layout import track_columns
 from analysis.experiments.na62_response import (
     _MAX_TRACKS,
     _T_N,
@@ -62,7 +64,6 @@ if _missing:
     raise ValueError(f"{NAME}.yaml lacks keys of na62.yaml: {', '.join(_missing)}")
 #: The geometry as a flat named tuple: the keys of na62.yaml plus the NA48/2 sections.
 Geometry = namedtuple("Geometry", list(_FLAT))
-_DTYPE = np.dtype([(name, np.float64) for name in _FLAT])
 
 
 def make_geometry(**overrides) -> Geometry:
@@ -78,26 +79,17 @@ GEOMETRY = make_geometry()
 
 def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
     """The geometry as the one-element record array the kernels take."""
-    record = np.recarray(1, dtype=_DTYPE)
-    for name, value in geometry._asdict().items():
-        record[name] = value
-    return record
+    return na62_layout.geometry_record(geometry)
 
 
 STREAM_DIMUON, STREAM_THREE_TRACK = 1, 2
 
 #: Reconstructed three-track events (name, dtype): the schema real data must follow.
-RECO_COLUMNS = [("event", np.uint64), ("stream", np.uint8), ("weight", np.float32)]
-for _k in (1, 2, 3):
-    RECO_COLUMNS += [
-        (f"charge_{_k}", np.int8),
-        (f"px_{_k}", np.float64),
-        (f"py_{_k}", np.float64),
-        (f"pz_{_k}", np.float64),
-        (f"eop_{_k}", np.float32),
-        (f"muv_{_k}", np.bool_),
-    ]
-RECO_COLUMNS += [
+RECO_COLUMNS = [
+    ("event", np.uint64),
+    ("stream", np.uint8),
+    ("weight", np.float32),
+    *track_columns("muv"),
     ("x_vtx", np.float32),
     ("y_vtx", np.float32),
     ("z_vtx", np.float64),
@@ -309,12 +301,7 @@ def simulate_batch(
         rows = out[b]
         k = 0
         for ev in range(start, stop):
-            code = codes[0]
-            if codes.shape[0] > 1:
-                code = dispatch.choose(state, codes, cumulative)
-            m = 0
-            if n_masses > 1:
-                m = min(int(uniform(state) * n_masses), n_masses - 1)
+            code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
             counters[b, m, 0] += 1
             px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:

@@ -68,7 +68,7 @@ from analysis.experiments.na62_response import (
     vetoes,
 )
 from analysis.kinematics import decay_length
-from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential, uniform
+from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential
 
 __all__ = [
     "_T_N",
@@ -160,12 +160,7 @@ def simulate_batch(
         rows = out[b]
         k = 0
         for ev in range(start, stop):
-            code = codes[0]
-            if codes.shape[0] > 1:
-                code = dispatch.choose(state, codes, cumulative)
-            m = 0
-            if n_masses > 1:
-                m = min(int(uniform(state) * n_masses), n_masses - 1)
+            code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
             counters[b, m, 0] += 1
             if code == dispatch.HALO_MU:  # not a kaon decay: a muon of the beam halo
                 n_primary = beam_halo.generate(state, table, g, 1)

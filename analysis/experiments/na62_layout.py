@@ -32,7 +32,6 @@ def make_geometry(**overrides) -> Geometry:
 
 
 GEOMETRY = make_geometry()
-GEOMETRY_DTYPE = np.dtype([(name, np.float64) for name in _FLAT])
 
 
 def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
@@ -40,11 +39,27 @@ def geometry_record(geometry: Geometry = GEOMETRY) -> np.recarray:
 
     Numba passes a record by reference; a named tuple of ~80 floats would be
     copied into every call of every helper, which costs more than the physics.
+    Any geometry named tuple of floats works (NA48/2 extends this one's fields).
     """
-    record = np.recarray(1, dtype=GEOMETRY_DTYPE)
+    record = np.recarray(1, dtype=np.dtype([(name, np.float64) for name in geometry._fields]))
     for name, value in geometry._asdict().items():
         record[name] = value
     return record
+
+
+def track_columns(muon_veto: str) -> list[tuple[str, type]]:
+    """Columns of tracks 1–3: charge, momentum, LKr E/p and the muon-veto signal (6 each)."""
+    columns: list[tuple[str, type]] = []
+    for k in (1, 2, 3):
+        columns += [
+            (f"charge_{k}", np.int8),
+            (f"px_{k}", np.float64),
+            (f"py_{k}", np.float64),
+            (f"pz_{k}", np.float64),
+            (f"eop_{k}", np.float32),
+            (f"{muon_veto}_{k}", np.bool_),
+        ]
+    return columns
 
 
 #: Output columns of the reconstructed-event table (name, dtype).
@@ -53,16 +68,8 @@ RECO_COLUMNS = [
     ("stream", np.uint8),
     ("weight", np.float32),
     ("n_tracks", np.uint8),
+    *track_columns("muv3"),
 ]
-for _k in (1, 2, 3):
-    RECO_COLUMNS += [
-        (f"charge_{_k}", np.int8),
-        (f"px_{_k}", np.float64),
-        (f"py_{_k}", np.float64),
-        (f"pz_{_k}", np.float64),
-        (f"eop_{_k}", np.float32),
-        (f"muv3_{_k}", np.bool_),
-    ]
 RECO_COLUMNS += [
     ("z_vtx", np.float32),
     ("cda", np.float32),

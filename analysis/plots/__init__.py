@@ -62,6 +62,7 @@ from analysis.plots.style import (
     MISSING_MASS_LABEL,
     SCAN_COLUMNS,
     SPECTRUM_COLUMNS,
+    _merge_labels,
     _require,
     save_figure,
 )
@@ -126,14 +127,7 @@ def plot_all_scan_figures(
     each spectrum component), ``blind_regions`` (``[(lo, hi), ...]`` to shade),
     ``cl`` (confidence level, 0.90) and ``spectrum_log`` (True).
     """
-    given = dict(labels or {})
-    unknown = sorted(set(given) - set(_LABEL_KEYS))
-    if unknown:
-        raise ValueError(
-            f"plot_all_scan_figures: unknown label key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(_LABEL_KEYS)}"
-        )
-    lab = {**_LABEL_KEYS, **given}
+    lab = _merge_labels(labels, _LABEL_KEYS, "plot_all_scan_figures")
     _require(scan, SCAN_COLUMNS, "plot_all_scan_figures")
     outdir = Path(outdir)
     common = {"xlabel": lab["mass"], "title_label": lab["experiment"]}

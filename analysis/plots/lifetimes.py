@@ -30,6 +30,7 @@ from analysis.plots.style import (
     _cl_label,
     _decorate,
     _mass_limits,
+    _merge_labels,
     _new_axes,
     _ratio,
     _require,
@@ -308,14 +309,7 @@ def plot_all_lifetime_scan_figures(
     ``experiment``, ``mass``, ``spectrum_xlabel``, ``br``, ``events``,
     ``components``, ``blind_regions`` and ``cl``.
     """
-    given = dict(labels or {})
-    unknown = sorted(set(given) - set(_LABEL_KEYS))
-    if unknown:
-        raise ValueError(
-            f"plot_all_lifetime_scan_figures: unknown label key(s) {', '.join(unknown)}; "
-            f"known: {', '.join(_LABEL_KEYS)}"
-        )
-    lab = {**_LABEL_KEYS, **given}
+    lab = _merge_labels(labels, _LABEL_KEYS, "plot_all_lifetime_scan_figures")
     scan = _lifetime_scan(scan, LIFETIME_SCAN_COLUMNS, "plot_all_lifetime_scan_figures")
     prompt = scan[scan["lifetime_ps"] == scan["lifetime_ps"].min()]
     outdir = Path(outdir)

@@ -106,6 +106,17 @@ _METADATA = {
 # --------------------------------------------------------------------------- helpers
 
 
+def _merge_labels(given, defaults: dict, what: str) -> dict:
+    """``defaults`` updated with ``given``; an unknown key is a ValueError naming it."""
+    given = dict(given or {})
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise ValueError(
+            f"{what}: unknown label key(s) {', '.join(unknown)}; known: {', '.join(defaults)}"
+        )
+    return {**defaults, **given}
+
+
 def _require(table: pd.DataFrame, columns: Iterable[str], what: str) -> None:
     if not isinstance(table, pd.DataFrame):
         raise TypeError(f"{what}: expected a pandas DataFrame, got {type(table).__name__}")

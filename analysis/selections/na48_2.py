@@ -150,15 +150,16 @@ def cutflow(steps: dict[str, np.ndarray], weight: np.ndarray) -> tuple[np.ndarra
     return mask, flow
 
 
-def signal_candidates(df: pd.DataFrame, cuts: dict, kaon_p, mode: str):
+def signal_candidates(df: pd.DataFrame, cuts: dict, kaon_p, mode: str, common=None):
     """Candidates of the LNV or LNC selection (every M(πμμ) in the spectrum range) and cut flow.
 
     ``region`` is not stored: the signal region is |M(πμμ) − m_K| below the
-    selection's half width, and the scan uses only those candidates.
+    selection's half width, and the scan uses only those candidates.  ``common``:
+    the result of :func:`common_cuts` when the caller has it already.
     """
     weight = df["weight"].to_numpy(dtype=float)
     ok, pion, muons, _ = assign(df, cuts, mode)
-    steps = common_cuts(df, cuts, kaon_p)
+    steps = dict(common if common is not None else common_cuts(df, cuts, kaon_p))
     steps[f"{mode.upper()} identification"] = ok
     m_all, m1, m2 = dilepton_masses(df, pion, muons)
     lo, hi = cuts["spectrum"]["range_mev"]
@@ -188,10 +189,10 @@ def in_signal_region(m_pimumu_mev: np.ndarray, cuts: dict) -> np.ndarray:
     return np.abs(np.asarray(m_pimumu_mev) - M_K * 1e3) < cuts["signal_region"]["half_width_mev"]
 
 
-def normalisation_candidates(df: pd.DataFrame, cuts: dict, kaon_p):
+def normalisation_candidates(df: pd.DataFrame, cuts: dict, kaon_p, common=None):
     """K± → π±π+π− candidates (no identification) and their cut flow."""
     weight = df["weight"].to_numpy(dtype=float)
-    steps = common_cuts(df, cuts, kaon_p)
+    steps = dict(common if common is not None else common_cuts(df, cuts, kaon_p))
     steps["|M(3pi) - m_K|"] = (
         np.abs(m3pi(df) - M_K) * 1e3 < cuts["normalisation"]["mass_window_mev"]
     )
