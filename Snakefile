@@ -14,7 +14,14 @@ min_version("9.0")
 # the package is imported from this checkout, with or without an install
 sys.path.insert(0, workflow.basedir)
 
-from analysis.analyses import LIFETIME_SCAN_FIGURES, LIFETIME_SCAN_SELECTIONS, SCAN_FIGURES, figures
+from analysis.analyses import (
+    COUNTING_SELECTIONS,
+    LIFETIME_SCAN_FIGURES,
+    LIFETIME_SCAN_SELECTIONS,
+    PNN_FIGURES,
+    SCAN_FIGURES,
+    figures,
+)
 from analysis.config import config_hash, validated_from_snakemake
 from analysis.samples import dataset, plan_samples
 
@@ -30,7 +37,13 @@ DATASET = {selection: dataset(selection) for selection in config["selections"]}
 DATASET_PLANS = {DATASET[selection]: PLANS[selection] for selection in config["selections"]}
 FIGURES = list(SCAN_FIGURES)
 LIFETIME_FIGURES = list(LIFETIME_SCAN_FIGURES)
-MISSING_MASS_SELECTIONS = [s for s in config["selections"] if s not in LIFETIME_SCAN_SELECTIONS]
+MISSING_MASS_SELECTIONS = [
+    s
+    for s in config["selections"]
+    if s not in LIFETIME_SCAN_SELECTIONS and s not in COUNTING_SELECTIONS
+]
+# mass scans (scan.parquet) and the blind counting analysis (background.parquet)
+SCAN_SELECTIONS = [s for s in config["selections"] if s not in COUNTING_SELECTIONS]
 
 report: "workflow/report/workflow.rst"
 
@@ -55,7 +68,11 @@ include: "workflow/rules/hepdata.smk"
 rule all:
     input:
         expand("results/{selection}/summary.json", selection=config["selections"]),
-        expand("results/{selection}/scan.parquet", selection=config["selections"]),
+        expand("results/{selection}/scan.parquet", selection=SCAN_SELECTIONS),
+        expand(
+            "results/{selection}/background.parquet",
+            selection=[s for s in config["selections"] if s in COUNTING_SELECTIONS],
+        ),
         [
             f"results/{selection}/figures/{figure}.{ext}"
             for selection in config["selections"]

@@ -57,6 +57,9 @@ def _simulate(args) -> int:
         {args.channel: 1.0},
         masses=masses,
         forced_decays=args.forced_decays,
+        run=args.run or "",
+        # Monte Carlo of the 2016 run: vetoes and identification as weights
+        geometry={"run_weighted": 1.0} if args.run == "pnn" else {},
     )
     meta = simulate(sample, n, args.seed, args.output, progress=not args.quiet)
     print(json.dumps({k: meta[k] for k in ("sample", "n_generated", "n_fiducial", "n_written")}))
@@ -121,6 +124,32 @@ def _scan(args) -> int:
     return 0
 
 
+def _estimate(args) -> int:
+    from analysis.analyses import analysis_module
+    from analysis.config import load_config
+
+    config = (
+        load_config(args.config)
+        if args.config
+        else {"seed": args.seed, "scale": args.scale, "unblind": args.unblind}
+    )
+    module = analysis_module(args.selection)
+    candidates = _pairs(args.candidates)
+    summary = module.estimate(
+        candidates,
+        _pairs(args.summaries),
+        args.normalisation,
+        config,
+        args.summary,
+        args.budget,
+        args.spectrum,
+    )
+    if args.figures:
+        module.plot(candidates, args.summary, args.budget, args.spectrum, args.figures)
+    print(json.dumps({k: summary[k] for k in ("n_kaon_decays", "ses", "n_sm_expected", "n_bkg")}))
+    return 0
+
+
 def _plot(args) -> int:
     from analysis.analyses import analysis_module
 
@@ -137,6 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
         "simulate", help="fused generation -> detector -> trigger for one decay channel"
     )
     p.add_argument("--experiment", help="na62, na62rk or na48_2")
+    p.add_argument("--run", help="run of the experiment: pnn (NA62 2016, weighted MC)")
     p.add_argument("--channel", help="decay channel (see --list-channels)")
     p.add_argument("--decays", help="number of kaon decays to generate (e.g. 1e7)")
     p.add_argument("--seed", type=int, default=1, help="root seed (default 1)")
@@ -187,6 +217,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spectrum", required=True, type=Path)
     p.add_argument("--summary", required=True, type=Path)
     p.set_defaults(func=_scan)
+
+    p = sub.add_parser(
+        "estimate", help="backgrounds, sensitivity and limit of the blind counting analysis"
+    )
+    p.add_argument("--selection", required=True, help="na62_pnn")
+    p.add_argument("--candidates", nargs="+", required=True, help="SAMPLE=candidates.parquet ...")
+    p.add_argument("--summaries", nargs="+", required=True, help="SAMPLE=select-summary.json ...")
+    p.add_argument("--normalisation", required=True, type=Path)
+    p.add_argument("--config", type=Path, help="workflow config (for seed, scale, unblind)")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--unblind", action="store_true", help="open the signal regions")
+    p.add_argument("--summary", required=True, type=Path)
+    p.add_argument("--budget", required=True, type=Path, help="background budget Parquet")
+    p.add_argument("--spectrum", required=True, type=Path)
+    p.add_argument("--figures", type=Path, help="also draw the figures into this directory")
+    p.set_defaults(func=_estimate)
 
     p = sub.add_parser("plot", help="figures of a scan")
     p.add_argument("--selection", required=True)

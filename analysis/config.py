@@ -141,7 +141,7 @@ def load_config(
     --------
     >>> cfg = load_config({"scale": "0.5"}, overrides={"seed": 7})
     >>> cfg["scale"], cfg["seed"], cfg["selections"]
-    (0.5, 7, ['na48_2_lnv', 'na48_2_lnc', 'na62rk_mun', 'na62_en'])
+    (0.5, 7, ['na48_2_lnv', 'na48_2_lnc', 'na62rk_mun', 'na62_en', 'na62_pnn'])
     """
     if path_or_dict is None:
         raw: Any = {}

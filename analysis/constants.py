@@ -41,6 +41,7 @@ BR_KMU3 = 0.03352  # K+ -> pi0 mu+ nu
 BR_K3PI0 = 0.01760  # K+ -> pi+ pi0 pi0
 BR_KPIMUMU = 9.4e-8  # K+ -> pi+ mu+ mu-
 BR_KPINUNU_SM = 8.4e-11  # K+ -> pi+ nu nubar, Standard Model
+BR_KE4 = 4.247e-5  # K+ -> pi+ pi- e+ nu (PDG)
 
 # --- pion and pi0 branching ratios (PDG 2024) -------------------------------
 BR_PI_ENU = 1.2327e-4  # pi+ -> e+ nu (the rest is pi+ -> mu+ nu)

@@ -10,6 +10,8 @@ Layout (one YAML file per table, plus ``submission.yaml`` and ``submission.tar.g
 - ``<selection> U2 limits``: the same for |U_ℓ4|², for the selections that have ``u2_ul``.
 - Scans with a ``lifetime_ps`` column (NA48/2) give one such table per HNL lifetime, with the
   lifetime as a ``TAU(N)`` qualifier: each table is one curve of the published figure.
+- ``na62_pnn expected events``: background by source, SM signal, single-event
+  sensitivity and expected limit (blind-safe);
 - ``na62_pnn BR limit``: the counting experiment, a single number, only once ``br_ul`` is
   known (unblinded); otherwise the record says it was left out.
 
@@ -237,6 +239,39 @@ def counting_table(selection: str, summary: dict) -> Table | None:
     return table
 
 
+def expectation_table(selection: str, summary: dict) -> Table:
+    """Expected events in the signal regions of a counting experiment (blind-safe).
+
+    Background by source (with its uncertainty), their sum and the Standard-Model
+    signal, and the single-event sensitivity with the expected upper limit.
+    """
+    by_source = summary["background_by_source"]
+    errors = summary.get("background_by_source_err", {})
+    names = [*by_source, "total background", "SM signal"]
+    values = [*by_source.values(), summary["n_bkg"], summary["n_sm_expected"]]
+    sigma = [
+        *(errors.get(s, 0.0) for s in by_source),
+        summary["n_bkg_err"],
+        summary.get("n_sm_expected_err", 0.0),
+    ]
+    text = (
+        "Expected events in the signal regions by source, their sum and the Standard-Model "
+        f"signal; single-event sensitivity {summary['ses']:.3g} and median expected "
+        f"{100 * _cl(summary):g}% CL upper limit {summary['br_ul_expected']:.3g} on "
+        f"{SELECTIONS[selection]['br']}."
+    )
+    table = _new_table(f"{selection} expected events", selection, "N", summary, text)
+    source = Variable("Source", is_independent=True, is_binned=False, values=names)
+    events = Variable("Expected events", is_independent=False, is_binned=False, values=values)
+    events.add_qualifier("RE", SELECTIONS[selection]["reaction"])
+    uncertainty = Uncertainty("total", is_symmetric=True)
+    uncertainty.values = sigma
+    events.add_uncertainty(uncertainty)
+    table.add_variable(source)
+    table.add_variable(events)
+    return table
+
+
 def build_submission(scans: dict[str, pd.DataFrame], summaries: dict[str, dict]) -> Submission:
     """The submission of every limit table: ``scans`` per scan selection, ``summaries`` of all."""
     submission = Submission()
@@ -249,7 +284,8 @@ def build_submission(scans: dict[str, pd.DataFrame], summaries: dict[str, dict])
             tables += u2_tables(selection, scans[selection], summary, notes)
         else:
             table = counting_table(selection, summary)
-            tables = [] if table is None else [table]
+            tables = [expectation_table(selection, summary)]
+            tables += [] if table is None else [table]
             if table is None:
                 notes.append(f"{selection}: no limit table, the result is still blinded.")
         for table in tables:

@@ -30,6 +30,22 @@ class Acceptance:
         return math.sqrt(self.selected_w2) / self.n_fiducial if self.n_fiducial else 0.0
 
 
+def mc_acceptances(summaries: dict[str, dict], channels) -> dict[str, Acceptance]:
+    """Acceptances of the normalisation selection of the MC samples named in ``channels``.
+
+    ``summaries`` are selection summaries (``analysis.analyses.lepton_search.select_sample``)
+    keyed by sample name; each gives its weighted normalisation count and its decays in
+    the fiducial region.
+    """
+    return {
+        name: Acceptance(
+            s["normalisation"]["weighted"], s["normalisation"]["weighted_w2"], s["n_fiducial"]
+        )
+        for name, s in summaries.items()
+        if name in channels
+    }
+
+
 @dataclass(frozen=True)
 class KaonFlux:
     n_kaon_decays: float

@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from analysis._jit import jit
+from analysis.constants import M_E, M_MU, M_PI
 
 PX, PY, PZ, E, X, Y, Z, PID, VISIBLE, DECAY_Z, CHILD = range(11)
 N_COLUMNS = 11
@@ -47,6 +48,19 @@ def charge(pid):
     if pid == ELECTRON or pid == MUON_MINUS or pid == PI_MINUS:
         return -1
     return 0
+
+
+@jit
+def mass(pid):
+    """Mass (GeV) of a charged lepton or pion PDG code (0 for photons and neutrinos)."""
+    a = abs(pid)
+    if a == 211:
+        return M_PI
+    if a == 13:
+        return M_MU
+    if a == 11:
+        return M_E
+    return 0.0
 
 
 @jit

@@ -55,13 +55,13 @@ class SamplePlan:
         return self.sample.name
 
 
-def fiducial_fraction(experiment: str) -> float:
+def fiducial_fraction(experiment: str, run: str = "") -> float:
     """P(decay in the fiducial region | decay in the generated range), beam-averaged.
 
     The kaon decay length βγcτ = (p/m_K)cτ is averaged over the Gaussian momentum
     spread with 20-point Gauss–Hermite quadrature.
     """
-    g = experiment_module(experiment).GEOMETRY
+    g = experiment_module(experiment, run).GEOMETRY
     nodes, weights = np.polynomial.hermite_e.hermegauss(20)
     total = 0.0
     for x, w in zip(nodes, weights, strict=True):
@@ -87,7 +87,8 @@ def data_decays(config: dict, selection: str) -> int:
     """Decays generated for the pseudo-data so that N_K(fiducial) = published × scale."""
     cuts = load_cuts(selection)
     n_k = float(cuts["n_kaon_decays_published"]) * float(config["scale"])
-    return max(1, int(round(n_k / fiducial_fraction(cuts["experiment"]))))
+    fraction = fiducial_fraction(cuts["experiment"], cuts.get("run", ""))
+    return max(1, int(round(n_k / fraction)))
 
 
 def _poisson_count(config: dict, selection: str, sample: str, mean: float) -> int:
@@ -209,11 +210,146 @@ def plan_three_track(config: dict, selection: str) -> dict[str, SamplePlan]:
     return plans
 
 
+#: Channels whose only positive track is a lepton: thinned in the πνν̄ pseudo-data.
+LEPTONIC_CHANNELS = ("kmu2", "ke2", "ke3", "kmu3")
+
+
+def pnn_run_conditions(cuts: dict, unblind: bool) -> dict[str, float]:
+    """Geometry overrides shared by every πνν̄ sample: boxes, peaks and RICH window of the cuts."""
+    r = cuts["regions"]
+    return {
+        "blind_enabled": 0.0 if unblind else 1.0,
+        "blind_p_lo": r["momentum"][0],
+        "blind_p_hi": r["momentum"][1],
+        "blind_r1_lo": r["region_1"][0],
+        "blind_r1_hi": r["region_1"][1],
+        "blind_r2_lo": r["region_2"][0],
+        "blind_r2_hi": r["region_2"][1],
+        "importance_k2pi_lo": r["k2pi"][0],
+        "importance_k2pi_hi": r["k2pi"][1],
+        "importance_kmu2_hi": r["kmu2"][1],
+        "importance_k3pi_lo": r["k3pi"][0],
+        "importance_rich_m_lo": cuts["selection"]["rich_mass"][0],
+        "importance_rich_m_hi": cuts["selection"]["rich_mass"][1],
+    }
+
+
+def plan_pnn(config: dict, selection: str) -> dict[str, SamplePlan]:
+    """Samples of the NA62 K+ → π+νν̄ analysis (2016 run).
+
+    * ``data``: the PNN trigger stream of the pseudo-data for the decays with a
+      pion track (and the SM signal); ``data_leptonic``: the same for K_μ2, K_e2,
+      K_e3 and K_μ3, binomially thinned by the bound of their pass probability
+      (:func:`analysis.experiments.na62_pnn.lepton_pid_bound`), from its own stream;
+    * ``data_minbias``: the minimum-bias stream, 1/downscale of the decays, weight
+      = downscale (the K2π flux normalisation);
+    * one weighted MC per background channel and the SM signal MC, with the
+      background peaks sampled by ``monte_carlo.peak_downscale``.
+    """
+    from analysis.experiments import na62_pnn
+
+    cuts = load_cuts(selection)
+    exp, run = cuts["experiment"], cuts["run"]
+    chunk = int(config.get("chunk_decays", 50_000_000))
+    n_data = data_decays(config, selection)
+    base = pnn_run_conditions(cuts, bool(config.get("unblind", False)))
+    plans: dict[str, SamplePlan] = {}
+
+    def add(sample: Sample, n: int) -> None:
+        plans[sample.name] = SamplePlan(sample, n, tuple(chunk_ranges(n, chunk)))
+
+    def brs(names) -> dict[str, float]:
+        return {name: decays.channel(name).branching_ratio for name in names}
+
+    all_brs = brs(cuts["data_channels"])
+    total = sum(all_brs.values())
+    pion = {c: b for c, b in all_brs.items() if c not in LEPTONIC_CHANNELS}
+    leptonic = {c: b for c, b in all_brs.items() if c in LEPTONIC_CHANNELS}
+    add(
+        Sample(
+            "data",
+            exp,
+            pion,
+            is_data=True,
+            run=run,
+            geometry=base,
+            description="pseudo-data, PNN stream (decays with a pion track)",
+            extra={"branching_fraction_simulated": sum(pion.values()) / total},
+        ),
+        max(1, int(round(n_data * sum(pion.values()) / total))),
+    )
+    bound = na62_pnn.lepton_pid_bound()
+    n_lep = int(round(n_data * sum(leptonic.values()) / total))
+    key = sample_key(config["seed"], f"{selection}/data_leptonic/thinning")
+    n_thin = int(np.random.Generator(np.random.PCG64(key[0])).binomial(n_lep, bound))
+    if n_thin > 0:
+        add(
+            Sample(
+                "data_leptonic",
+                exp,
+                leptonic,
+                is_data=True,
+                run=run,
+                geometry={**base, "run_thinning": bound},
+                description="pseudo-data, PNN stream (leptonic decays, thinned)",
+                extra={
+                    "thinning": bound,
+                    "branching_fraction_simulated": sum(leptonic.values()) / total,
+                },
+            ),
+            n_thin,
+        )
+    downscale = int(cuts["normalisation"]["minimum_bias_downscale"])
+    add(
+        Sample(
+            "data_minbias",
+            exp,
+            all_brs,
+            is_data=True,
+            run=run,
+            geometry={**base, "run_trigger": 2.0, "run_downscale": float(downscale)},
+            description="pseudo-data, minimum-bias stream (downscaled)",
+            extra={"thinning": 1.0 / downscale, "branching_fraction_simulated": 1.0},
+        ),
+        max(1, int(round(n_data / downscale))),
+    )
+    mc = cuts["monte_carlo"]
+    mc_factor = float(config.get("mc_statistics", 1.0))
+    weighted = {
+        **base,
+        "run_weighted": 1.0,
+        "importance_peak_downscale": float(mc["peak_downscale"]),
+    }
+    for name in cuts["background_channels"]:
+        n = max(MIN_MC_DECAYS, int(round(mc_factor * float(mc["decays"][name]))))
+        add(
+            Sample(
+                name,
+                exp,
+                {name: 1.0},
+                run=run,
+                geometry=weighted,
+                description=f"MC {name} (vetoes and identification as weights)",
+            ),
+            n,
+        )
+    signal = cuts["signal_channel"]
+    add(
+        Sample(
+            signal, exp, {signal: 1.0}, run=run, geometry=weighted, description="signal MC (SM)"
+        ),
+        max(MIN_MC_DECAYS, int(round(mc_factor * float(mc["decays"][signal])))),
+    )
+    return plans
+
+
 def plan_samples(config: dict, selection: str) -> dict[str, SamplePlan]:
     """Every sample of ``selection`` with its size and chunks, keyed by sample name."""
     cuts = load_cuts(selection)
     if "dataset" in cuts:
         return plan_three_track(config, selection)
+    if cuts.get("run") == "pnn":
+        return plan_pnn(config, selection)
     exp = cuts["experiment"]
     chunk = int(config.get("chunk_decays", 50_000_000))
     n_data = data_decays(config, selection)

@@ -42,6 +42,8 @@ class Sample:
     #: Overrides of the experiment table for this sample (run conditions such as
     #: the blinding of the pseudo-data or the lifetime of an injected HNL).
     geometry: dict = field(default_factory=dict)
+    #: Run of the experiment ("" for its default run; ``pnn``: the NA62 2016 πνν̄ run).
+    run: str = ""
 
     def __post_init__(self):
         for name in self.channels:
@@ -128,7 +130,7 @@ def simulate(
     """
     if n_decays <= 0:
         raise ValueError(f"number of decays must be positive, got {n_decays}")
-    exp = experiment_module(sample.experiment)
+    exp = experiment_module(sample.experiment, sample.run)
     total_blocks = n_blocks(n_decays)
     if blocks is None:
         blocks = total_blocks - first_block
@@ -147,6 +149,7 @@ def simulate(
         "sample": sample.data_label if sample.is_data else sample.name,
         "stream": sample.name,
         "experiment": sample.experiment,
+        **({"run": sample.run} if sample.run else {}),
         "channels": sample.channels,
         "masses_gev": list(sample.masses),
         "seed": int(seed),

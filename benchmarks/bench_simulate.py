@@ -7,6 +7,8 @@ Parquet output included), after a warm-up call that loads the compiled kernels.
     python benchmarks/bench_simulate.py                      # all channels, 1 thread
     python benchmarks/bench_simulate.py --channels kmu2 k3pi --decays 2e7 --threads 2
     python benchmarks/bench_simulate.py --experiment na62rk --channels kmu2 halo_mu
+    python benchmarks/bench_simulate.py --run pnn --channels k2pi kmu2 pinunu   # NA62 2016
+    python benchmarks/bench_simulate.py --run pnn --weighted --channels k2pi    # its MC
 
 Targets: >= 1e7 decays/s/core for two-body channels and >= 5e6 for three-body
 channels; for NA62-RK K_mu2 twice the rate of ROOT's TGenPhaseSpace generating
@@ -28,6 +30,10 @@ from pathlib import Path
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--experiment", default="na62")
+    parser.add_argument("--run", default="", help="run of the experiment (pnn: NA62 2016)")
+    parser.add_argument(
+        "--weighted", action="store_true", help="pnn: Monte Carlo with veto/PID weights"
+    )
     parser.add_argument("--channels", nargs="*", default=None)
     parser.add_argument("--decays", type=float, default=1e7)
     parser.add_argument("--threads", type=int, default=1)
@@ -46,7 +52,18 @@ def main(argv=None) -> int:
         for name in channels:
             ch = decays.channel(name)
             masses = (0.3,) if ch.signal else (0.0,)
-            sample = Sample(name, args.experiment, {name: 1.0}, masses=masses)
+            geometry = {}
+            if args.run == "pnn":  # the pseudo-data (drawn decisions, blind) or the MC
+                geometry = {"run_weighted": 1.0} if args.weighted else {"blind_enabled": 1.0}
+            sample = Sample(
+                name,
+                args.experiment,
+                {name: 1.0},
+                masses=masses,
+                run=args.run,
+                geometry=geometry,
+                is_data=args.run == "pnn" and not args.weighted,
+            )
             out = Path(tmp) / f"{name}.parquet"
             simulate(sample, 1 << 17, 1, out, progress=False)  # warm-up: load kernels
             best = best_cpu = float("inf")

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 from workflow_helpers import output_of, run_cli
 
-STAGES = ["simulate", "select", "normalise", "scan", "plot"]
+STAGES = ["simulate", "select", "normalise", "scan", "estimate", "plot"]
 CHANNELS = ["kmu2", "ke2", "k2pi", "k3pi", "ke3", "kmu3", "k3pi0", "hnl_e", "hnl_mu", "halo_mu"]
 EXPERIMENTS = ["na62", "na62rk", "na48_2"]
 
@@ -198,6 +198,21 @@ def test_na48_2_simulation_writes_three_track_events(tmp_path):
     charge = df["charge_1"].astype(int) + df["charge_2"].astype(int) + df["charge_3"].astype(int)
     assert set(charge.unique()) == {-1, 1}
     assert {"z_vtx", "cda", "muv_1", "eop_3", "true_kcharge"} <= set(df.columns)
+
+
+def test_na62_pnn_run_writes_weighted_single_track_events(tmp_path):
+    out = tmp_path / "k2pi.parquet"
+    options = ["--experiment", "na62", "--run", "pnn", "--channel", "k2pi", "--decays", "20000"]
+    process = _simulate(tmp_path, *options, "--output", out)
+    assert process.returncode == 0, output_of(process)
+    df = pd.read_parquet(out)
+    assert len(df) > 1000
+    # GTK beam track, RICH angle and the veto/identification probabilities of the MC
+    assert {"gtk_pz", "rich_theta", "true_w_veto", "true_w_pid"} <= set(df.columns)
+    assert (df["true_w_veto"] < 1e-3).mean() > 0.99  # the pi0 is almost always vetoed
+    process = _simulate(tmp_path, *options[:3], "2017", *options[4:], "--output", out)
+    assert process.returncode != 0
+    assert "valid runs: pnn" in output_of(process)
 
 
 def test_missing_options_are_named(tmp_path):

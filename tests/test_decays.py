@@ -347,6 +347,8 @@ EXPECTED_FIRST = {
     "k3pi0": [pt.PI_PLUS],
     "kpimumu": [pt.PI_PLUS, pt.MUON_PLUS, pt.MUON_MINUS],
     "pimumu_lnv": [pt.PI_MINUS, pt.MUON_PLUS, pt.MUON_PLUS],
+    "pinunu": [pt.PI_PLUS, pt.NEUTRINO, pt.NEUTRINO],
+    "ke4": [pt.PI_PLUS, pt.PI_MINUS, pt.POSITRON, pt.NEUTRINO],
 }
 N_PI0 = {"k2pi": 1, "ke3": 1, "kmu3": 1, "k3pi0": 2}
 

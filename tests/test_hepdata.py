@@ -66,11 +66,22 @@ def summary(seed=20150701, **extra) -> dict:
     }
 
 
+#: Expectation entries of a K+ -> pi+ nu nubar summary (known while blind).
+PNN = {
+    "background_by_source": {"k2pi": 0.024, "k3pi": 0.017, "kmu2": 0.011},
+    "background_by_source_err": {"k2pi": 0.005, "k3pi": 0.006, "kmu2": 0.003},
+    "n_bkg": 0.052,
+    "n_bkg_err": 0.0085,
+    "n_sm_expected": 0.064,
+    "n_sm_expected_err": 0.002,
+    "ses": 1.31e-9,
+    "br_ul_expected": 3.0e-9,
+}
 SCANS = {"na62_en": make_scan(np.arange(170.0, 180.0)), "na48_2_lnv": make_lifetime_scan()}
 SUMMARIES = {
     "na62_en": summary(),
     "na48_2_lnv": summary(seed=11),
-    "na62_pnn": summary(n_obs=None, br_ul=None),
+    "na62_pnn": summary(n_obs=None, br_ul=None, **PNN),
 }
 
 
@@ -119,7 +130,8 @@ def written(tmp_path_factory):
 def test_tables_and_tarball(written):
     documents, tables = load_tables(written)
     lifetime_tables = {f"na48_2_lnv BR limits tau {tau:g} ps" for tau in LIFETIMES}
-    assert set(tables) == {"na62_en BR limits", "na62_en U2 limits"} | lifetime_tables
+    expected = {"na62_en BR limits", "na62_en U2 limits", "na62_pnn expected events"}
+    assert set(tables) == expected | lifetime_tables
     with tarfile.open(written / "submission.tar.gz") as tar:
         names = set(tar.getnames())
     assert names == {"submission.yaml"} | {d["data_file"] for d in documents[1:]}
@@ -183,6 +195,18 @@ def test_record_describes_pseudo_data(written):
     assert keywords["reactions"] and keywords["observables"] and keywords["phrases"]
 
 
+def test_blind_counting_experiment_gives_its_expectation(written):
+    _, tables = load_tables(written)
+    assert "na62_pnn BR limit" not in tables
+    table = tables["na62_pnn expected events"]
+    (source,) = table["independent_variables"]
+    names = [v["value"] for v in source["values"]]
+    assert names == ["k2pi", "k3pi", "kmu2", "total background", "SM signal"]
+    events = dependent(table, "Expected events")
+    np.testing.assert_allclose(values(events), [0.024, 0.017, 0.011, 0.052, 0.064])
+    assert "Observed" not in str(table)
+
+
 def test_rows_without_a_limit_are_left_out():
     scan = make_scan(np.arange(200.0, 205.0))
     scan.loc[1, ["n_ul", "br_ul", "u2_ul"]] = 0.0
@@ -195,7 +219,7 @@ def test_rows_without_a_limit_are_left_out():
 
 
 def test_unblinded_counting_experiment(tmp_path):
-    summaries = {"na62_pnn": summary(n_obs=1, br_ul=1.4e-9, confidence_level=0.95)}
+    summaries = {"na62_pnn": summary(n_obs=1, br_ul=1.4e-9, confidence_level=0.95, **PNN)}
     hepdata.write_submission(hepdata.build_submission({}, summaries), tmp_path / "hepdata")
     documents, tables = load_tables(tmp_path / "hepdata")
     table = tables["na62_pnn BR limit"]

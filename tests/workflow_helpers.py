@@ -165,6 +165,7 @@ def run_workflow(
         workdir,
         results,
         json.loads((results / "summary.json").read_text()),
-        pd.read_parquet(results / "scan.parquet"),
+        # the blind counting analysis (na62_pnn) has no scan table
+        pd.read_parquet(results / "scan.parquet") if (results / "scan.parquet").exists() else None,
         process.stdout + process.stderr,
     )

@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis import decays, storage
-from analysis.normalisation import Acceptance, kaon_flux
+from analysis.normalisation import kaon_flux, mc_acceptances
 from analysis.selections import load_cuts
 from analysis.selections.single_track import (
     CANDIDATE_COLUMNS,
@@ -195,13 +195,7 @@ class LeptonSearch:
         cuts = self.cuts(cuts)
         info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
         data = [s["normalisation"] for s in info.values() if is_pseudo_data(s)]
-        acceptances = {
-            name: Acceptance(
-                s["normalisation"]["weighted"], s["normalisation"]["weighted_w2"], s["n_fiducial"]
-            )
-            for name, s in info.items()
-            if name in cuts["background_channels"]
-        }
+        acceptances = mc_acceptances(info, cuts["background_channels"])
         brs = {name: decays.channel(name).branching_ratio for name in acceptances}
         flux = kaon_flux(
             sum(d["weighted"] for d in data), sum(d["weighted_w2"] for d in data), acceptances, brs

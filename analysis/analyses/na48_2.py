@@ -22,7 +22,7 @@ from analysis import decays, storage
 from analysis.analyses.lepton_search import is_pseudo_data, read_chunks, select_sample
 from analysis.analyses.lifetime_scan import BlindingError
 from analysis.constants import M_K
-from analysis.normalisation import Acceptance, kaon_flux
+from analysis.normalisation import kaon_flux, mc_acceptances
 from analysis.selections import load_cuts
 from analysis.selections import na48_2 as sel
 from analysis.selections.single_track import track_momentum
@@ -123,13 +123,7 @@ class ThreeTrackSearch:
         cuts = self.cuts(cuts)
         info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
         data = [s for s in info.values() if is_pseudo_data(s) and s["stream"] == "data"]
-        acceptances = {
-            name: Acceptance(
-                s["normalisation"]["weighted"], s["normalisation"]["weighted_w2"], s["n_fiducial"]
-            )
-            for name, s in info.items()
-            if name in cuts["background_channels"]
-        }
+        acceptances = mc_acceptances(info, cuts["background_channels"])
         brs = {name: decays.channel(name).branching_ratio for name in acceptances}
         flux = kaon_flux(
             sum(d["normalisation"]["weighted"] for d in data),

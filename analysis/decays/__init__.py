@@ -115,6 +115,22 @@ CHANNELS: dict[str, Channel] = {
             "K+ -> pi- mu+ mu+ (LNV, phase space; signal)",
             signal=True,
         ),
+        Channel(
+            "pinunu",
+            15,
+            r"$K^+\to\pi^+\nu\bar\nu$",
+            C.BR_KPINUNU_SM,
+            3,
+            "K+ -> pi+ nu nubar (SM, vector form factor)",
+        ),
+        Channel(
+            "ke4",
+            16,
+            r"$K^+\to\pi^+\pi^-e^+\nu$",
+            C.BR_KE4,
+            4,
+            "K+ -> pi+ pi- e+ nu (phase space x constant F form factor)",
+        ),
     )
 }
 

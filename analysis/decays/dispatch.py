@@ -7,7 +7,7 @@ import numpy as np
 from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import M_E, M_MU
-from analysis.decays import CHANNELS, hnl_pimu, k2pi, k3pi, kl2, kl3, kpimumu
+from analysis.decays import CHANNELS, hnl_pimu, k2pi, k3pi, ke4, kl2, kl3, kpimumu, pinunu
 from analysis.rng import uniform
 
 KMU2 = CHANNELS["kmu2"].code
@@ -24,6 +24,8 @@ KPIMUMU = CHANNELS["kpimumu"].code
 HNL_PIMU_LNV = CHANNELS["hnl_pimu_lnv"].code
 HNL_PIMU_LNC = CHANNELS["hnl_pimu_lnc"].code
 PIMUMU_LNV = CHANNELS["pimumu_lnv"].code
+PINUNU = CHANNELS["pinunu"].code
+KE4 = CHANNELS["ke4"].code
 
 
 @jit
@@ -60,6 +62,10 @@ def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps):
         n = hnl_pimu.generate(state, table, n, px, py, pz, e, vx, vy, vz, m_hnl, lnv, lifetime_ps)
     elif code == PIMUMU_LNV:
         n = kpimumu.generate_lnv(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == PINUNU:
+        n = pinunu.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == KE4:
+        n = ke4.generate(state, table, n, px, py, pz, e, vx, vy, vz)
     return n
 
 

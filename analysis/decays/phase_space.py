@@ -1,17 +1,41 @@
-"""Three-body phase space in Dalitz variables, shared by every 3-body channel.
+"""Three-body phase space in Dalitz variables, shared by every 3-body channel,
+and four-body phase space factorised into two pairs.
 
 A point of the Dalitz plot of M → a b c is (m²_ab, m²_bc), uniformly
 distributed in the kinematically allowed region for pure phase space (PDG
 Review, "Kinematics", eq. 49.22).  Matrix elements are applied by the channel
 modules with accept–reject on top of these points.
+
+Four-body decays M → (ab)(cd) use the recursion of n-body phase space (PDG
+Review, "Kinematics", section on multibody phase space; the Raubold–Lynch
+construction of GENBOD / TGenPhaseSpace):
+
+    dΦ4(M; a, b, c, d) ∝ dΦ2(M; ab, cd) dΦ2(ab; a, b) dΦ2(cd; c, d) dm²_ab dm²_cd,
+    dΦ2(M; 1, 2) ∝ (p*/M) dΩ*,
+
+with p* the two-body momentum.  With dm² = 2m dm the masses m_ab and m_cd are
+distributed as
+
+    w(m_ab, m_cd) dm_ab dm_cd,  w = p*(M → ab cd) · p*(ab → a b) · p*(cd → c d),
+
+on m_ab ≥ m_a + m_b, m_cd ≥ m_c + m_d, m_ab + m_cd ≤ M, and the three two-body
+decays are isotropic in their own rest frames.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from analysis._jit import jit
-from analysis.kinematics import isotropic_direction, orthonormal_basis
+from analysis.kinematics import (
+    isotropic_direction,
+    orthonormal_basis,
+    to_lab,
+    two_body_momentum,
+    two_body_rest,
+)
 from analysis.rng import uniform, unit_circle
 
 
@@ -84,3 +108,70 @@ def rest_frame_momenta(state, m_parent, ma, mb, mc, m2_ab, m2_bc):
     cx, cy, cz = pc * ux, pc * uy, pc * uz
     ax, ay, az = pa * wx, pa * wy, pa * wz
     return ax, ay, az, ea, -ax - cx, -ay - cy, -az - cz, eb, cx, cy, cz, ec
+
+
+# ----------------------------------------------------------------- four-body: M → (ab)(cd)
+
+
+@jit
+def pair_weight(m_parent, ma, mb, mc, md, m_ab, m_cd):
+    """Four-body phase-space density w(m_ab, m_cd) of the module docstring; 0 outside."""
+    if m_ab <= ma + mb or m_cd <= mc + md or m_ab + m_cd >= m_parent:
+        return 0.0
+    return (
+        two_body_momentum(m_parent, m_ab, m_cd)
+        * two_body_momentum(m_ab, ma, mb)
+        * two_body_momentum(m_cd, mc, md)
+    )
+
+
+def max_pair_weight(m_parent, ma, mb, mc, md, n=101):
+    """Maximum of :func:`pair_weight` (grid scan refined around the best node, 2% margin)."""
+    lo_ab, hi_ab = ma + mb, m_parent - mc - md
+    lo_cd, hi_cd = mc + md, m_parent - ma - mb
+    best = 0.0
+    for _ in range(3):  # a coarse grid, then two finer ones around the best node
+        step_ab, step_cd = (hi_ab - lo_ab) / (n - 1), (hi_cd - lo_cd) / (n - 1)
+        best_ab, best_cd = lo_ab, lo_cd
+        for m_ab in np.linspace(lo_ab, hi_ab, n):
+            for m_cd in np.linspace(lo_cd, hi_cd, n):
+                w = pair_weight.py_func(m_parent, ma, mb, mc, md, m_ab, m_cd)
+                if w > best:
+                    best, best_ab, best_cd = w, m_ab, m_cd
+        lo_ab, hi_ab = best_ab - step_ab, best_ab + step_ab
+        lo_cd, hi_cd = best_cd - step_cd, best_cd + step_cd
+    return 1.02 * best
+
+
+@jit
+def sample_pair_masses(state, m_parent, ma, mb, mc, md, w_max):
+    """(m_ab, m_cd) distributed as :func:`pair_weight` (uniform rectangle, accept–reject)."""
+    lo_ab, hi_ab = ma + mb, m_parent - mc - md
+    lo_cd, hi_cd = mc + md, m_parent - ma - mb
+    while True:
+        m_ab = lo_ab + (hi_ab - lo_ab) * uniform(state)
+        m_cd = lo_cd + (hi_cd - lo_cd) * uniform(state)
+        if m_ab + m_cd < m_parent and uniform(state) * w_max < pair_weight(
+            m_parent, ma, mb, mc, md, m_ab, m_cd
+        ):
+            return m_ab, m_cd
+
+
+@jit
+def four_body_momenta(state, m_parent, ma, mb, mc, md, m_ab, m_cd):
+    """Four-momenta of a, b, c, d in the parent rest frame for pair masses (m_ab, m_cd).
+
+    M → (ab)(cd), ab → a b and cd → c d are isotropic in their rest frames.
+    Returns ``(ax, ay, az, ea, bx, by, bz, eb, cx, cy, cz, ec, dx, dy, dz, ed)``.
+    """
+    ux, uy, uz, p, e_ab, e_cd = two_body_rest(state, m_parent, m_ab, m_cd)
+    vx, vy, vz, q, ea, eb = two_body_rest(state, m_ab, ma, mb)
+    a = to_lab(p * ux, p * uy, p * uz, e_ab, m_ab, q * vx, q * vy, q * vz, ea)
+    b = to_lab(p * ux, p * uy, p * uz, e_ab, m_ab, -q * vx, -q * vy, -q * vz, eb)
+    wx, wy, wz, r, ec, ed = two_body_rest(state, m_cd, mc, md)
+    c = to_lab(-p * ux, -p * uy, -p * uz, e_cd, m_cd, r * wx, r * wy, r * wz, ec)
+    d = to_lab(-p * ux, -p * uy, -p * uz, e_cd, m_cd, -r * wx, -r * wy, -r * wz, ed)
+    return (
+        a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3],
+        c[0], c[1], c[2], c[3], d[0], d[1], d[2], d[3],
+    )  # fmt: skip

@@ -67,20 +67,29 @@ def pion_deposit(state, momentum, mip_energy, mip_width, p_noninteracting, mean,
 
 
 @jit
-def photon_detected(
-    state, energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
-):
-    """Whether an LKr cluster above threshold is seen.
+def photon_inefficiency(energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high):
+    """Probability that a photon of ``energy`` leaves no LKr cluster (1 below threshold).
 
     The inefficiency is ``ineff_low`` below ``edge_low``, ``ineff_mid`` up to
     ``edge_high`` and ``ineff_high`` above (GeV).
     """
     if energy < threshold:
-        return False
+        return 1.0
     if energy < edge_low:
-        ineff = ineff_low
-    elif energy < edge_high:
-        ineff = ineff_mid
-    else:
-        ineff = ineff_high
+        return ineff_low
+    if energy < edge_high:
+        return ineff_mid
+    return ineff_high
+
+
+@jit
+def photon_detected(
+    state, energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
+):
+    """Whether an LKr cluster above threshold is seen (:func:`photon_inefficiency`)."""
+    if energy < threshold:
+        return False
+    ineff = photon_inefficiency(
+        energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
+    )
     return uniform(state) >= ineff

@@ -6,6 +6,7 @@ a fixed-layout struct; the YAML keeps the values with their sources.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from importlib import resources
 from typing import Any
 
@@ -32,3 +33,23 @@ def flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = float(value)
     return flat
+
+
+def geometry_type(flat: dict[str, float], what: str):
+    """The geometry named tuple of a flat table and its ``make_geometry(**overrides)``.
+
+    ``make_geometry`` returns the table's values with individual fields overridden
+    (run conditions, tests) and refuses unknown field names, listing the known ones.
+    """
+    geometry = namedtuple("Geometry", list(flat))
+
+    def make_geometry(**overrides) -> geometry:
+        unknown = sorted(set(overrides) - set(flat))
+        if unknown:
+            raise ValueError(
+                f"unknown {what} geometry field(s) {', '.join(unknown)}; known: {', '.join(flat)}"
+            )
+        return geometry(**{name: float(v) for name, v in {**flat, **overrides}.items()})
+
+    make_geometry.__doc__ = f"The {what} geometry, with optional overrides of individual fields."
+    return geometry, make_geometry

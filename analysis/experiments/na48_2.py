@@ -23,7 +23,6 @@ and the three-track vertex.
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 
 import numpy as np
 from numba import prange
@@ -33,7 +32,7 @@ from analysis._jit import jit, pjit
 from analysis.constants import M_K, M_MU, M_PI
 from analysis.decays import dispatch, hnl_pimu, inflight
 from analysis.experiments import na62_layout
-from analysis.experiments.geometry import flatten, load_table
+from analysis.experiments.geometry import flatten, geometry_type, load_table
 from analysis.experiments.na62 import sample_kaon
 from analysis.experiments.na62_layout import Geometry as _NA62Geometry
 from analysis.experiments.na62_layout import track_columns
@@ -63,16 +62,7 @@ _missing = sorted(set(_NA62Geometry._fields) - set(_FLAT))
 if _missing:
     raise ValueError(f"{NAME}.yaml lacks keys of na62.yaml: {', '.join(_missing)}")
 #: The geometry as a flat named tuple: the keys of na62.yaml plus the NA48/2 sections.
-Geometry = namedtuple("Geometry", list(_FLAT))
-
-
-def make_geometry(**overrides) -> Geometry:
-    """The NA48/2 geometry, with optional overrides of individual fields."""
-    unknown = sorted(set(overrides) - set(_FLAT))
-    if unknown:
-        raise ValueError(f"unknown geometry field(s) {', '.join(unknown)}")
-    return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
-
+Geometry, make_geometry = geometry_type(_FLAT, "NA48/2")
 
 GEOMETRY = make_geometry()
 

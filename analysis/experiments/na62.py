@@ -83,6 +83,7 @@ __all__ = [
     "alive_at",
     "beam_axis_vertex",
     "in_acceptance",
+    "kaon_at_start",
     "lkr_energy",
     "measure_track",
     "track_muv3",
@@ -106,18 +107,31 @@ __all__ = [
 
 
 @jit
-def sample_kaon(state, g):
-    """Beam K+ at its decay point: (px, py, pz, E, x, y, z)."""
+def kaon_at_start(state, g):
+    """Beam K+ and its decay z: (px, py, pz, x0, y0, z), (x0, y0) at the start of the volume.
+
+    Momentum with its spread and divergence, spot size at ``beam.z_start``, decay
+    z from the exponential decay law truncated to [z_start, z_end]; the mean
+    flight is βγcτ = p/m_K · cτ_K.
+    """
     p = g.beam_momentum + g.beam_momentum_spread * normal(state)
     ax = g.beam_divergence * normal(state)
     ay = g.beam_divergence * normal(state)
-    # exponential decay law truncated to [z_start, z_end]; mean flight βγcτ = p/m_K · cτ_K
     dz = truncated_exponential(state, decay_length(p, M_K, CTAU_K), g.beam_z_end - g.beam_z_start)
-    z = g.beam_z_start + dz
     pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
-    x = g.beam_spot_x * normal(state) + ax * dz
-    y = g.beam_spot_y * normal(state) + ay * dz
-    return ax * pz, ay * pz, pz, math.sqrt(p * p + M_K * M_K), x, y, z
+    x0 = g.beam_spot_x * normal(state)
+    y0 = g.beam_spot_y * normal(state)
+    return ax * pz, ay * pz, pz, x0, y0, g.beam_z_start + dz
+
+
+@jit
+def sample_kaon(state, g):
+    """Beam K+ at its decay point: (px, py, pz, E, x, y, z)."""
+    px, py, pz, x0, y0, z = kaon_at_start(state, g)
+    dz = z - g.beam_z_start
+    x = x0 + px / pz * dz
+    y = y0 + py / pz * dz
+    return px, py, pz, math.sqrt(px * px + py * py + pz * pz + M_K * M_K), x, y, z
 
 
 @pjit

@@ -8,28 +8,16 @@ events written by the simulation (and accepted from real data) have the columns
 
 from __future__ import annotations
 
-from collections import namedtuple
-
 import numpy as np
 
-from analysis.experiments.geometry import flatten, load_table
+from analysis.experiments.geometry import flatten, geometry_type, load_table
 
 NAME = "na62"
 TABLE = load_table(NAME)
 _FLAT = flatten(TABLE)
-#: The geometry as a flat named tuple of floats (fields ``<section>_<key>``).
-Geometry = namedtuple("Geometry", list(_FLAT))
-
-
-def make_geometry(**overrides) -> Geometry:
-    """The geometry, with optional overrides of individual fields (e.g. in tests)."""
-    unknown = sorted(set(overrides) - set(_FLAT))
-    if unknown:
-        raise ValueError(
-            f"unknown geometry field(s) {', '.join(unknown)}; known: {', '.join(_FLAT)}"
-        )
-    return Geometry(**{name: float(v) for name, v in {**_FLAT, **overrides}.items()})
-
+#: The geometry as a flat named tuple of floats (fields ``<section>_<key>``), and its
+#: constructor with overrides of individual fields (e.g. in tests).
+Geometry, make_geometry = geometry_type(_FLAT, "NA62")
 
 GEOMETRY = make_geometry()
 

@@ -76,6 +76,17 @@ def true_momentum_at_magnet(table, i, g):
 
 
 @jit
+def chamber_planes(g):
+    """z of the four straw chambers."""
+    return (
+        g.spectrometer_z_chambers_0,
+        g.spectrometer_z_chambers_1,
+        g.spectrometer_z_chambers_2,
+        g.spectrometer_z_chambers_3,
+    )
+
+
+@jit
 def in_acceptance(table, i, g):
     """Whether charged particle i (or its decay chain) crosses all four straw chambers.
 
@@ -87,12 +98,7 @@ def in_acceptance(table, i, g):
     hole_slope = kick / g.beam_momentum
     r_in2 = g.spectrometer_r_inner**2
     r_out2 = g.spectrometer_r_outer**2
-    chambers = (
-        g.spectrometer_z_chambers_0,
-        g.spectrometer_z_chambers_1,
-        g.spectrometer_z_chambers_2,
-        g.spectrometer_z_chambers_3,
-    )
+    chambers = chamber_planes(g)
     member = -1
     tx = ty = tx_kicked = x0 = y0 = z0 = 0.0
     for c in range(4):
@@ -228,46 +234,62 @@ def track_muv3(state, table, trk, g):
     return False
 
 
+# veto detectors a particle that is not a track can reach (:func:`veto_target`)
+VETO_NONE, VETO_IRC_SAC, VETO_LKR, VETO_LAV = 0, 1, 2, 3
+
+
 @jit
-def vetoes(state, table, n_primary, tracks, n_tracks, g):
-    """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks.
+def veto_target(table, i, tracks, n_tracks, g):
+    """Which veto detector particle i (not one of the tracks) reaches: VETO_* code.
 
     Photons and charged particles outside the spectrometer acceptance are projected
     to the LKr plane: inside the beam hole they reach the IRC/SAC, inside the LKr
     they make a cluster (unless within ``cluster_separation`` of a track impact),
-    beyond it the LAV sees them up to ``lav.angle_max``.  Each detector has an
-    energy threshold and an inefficiency.
+    beyond it the LAV sees them up to ``lav.angle_max``.
+    """
+    if table[i, pt.VISIBLE] == 0.0 or table[i, pt.PZ] <= 0.0:
+        return VETO_NONE
+    pid = int(table[i, pt.PID])
+    for t in range(n_tracks):
+        if int(tracks[t, _T_ROOT]) == i:
+            return VETO_NONE
+    if pid != pt.PHOTON and pt.charge(pid) == 0:
+        return VETO_NONE
+    # photons fly straight; charged particles that missed the straws (e.g. the
+    # e± of a π0 Dalitz decay) are deflected by the magnet on their way
+    x, y = _position(table, i, g.lkr_z, g)
+    r2 = x * x + y * y
+    if r2 < g.lkr_r_inner**2:
+        return VETO_IRC_SAC
+    if r2 <= g.lkr_r_outer**2:
+        for t in range(n_tracks):
+            ok, tx, ty = _lkr_impact(table, int(tracks[t, _T_JLKR]), g)
+            if ok and (tx - x) ** 2 + (ty - y) ** 2 < g.lkr_cluster_separation**2:
+                return VETO_NONE
+        return VETO_LKR
+    theta = math.sqrt(table[i, pt.PX] ** 2 + table[i, pt.PY] ** 2) / table[i, pt.PZ]
+    if theta < g.lav_angle_max:
+        return VETO_LAV
+    return VETO_NONE
+
+
+@jit
+def vetoes(state, table, n_primary, tracks, n_tracks, g):
+    """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks.
+
+    Each detector (:func:`veto_target`) has an energy threshold and an inefficiency.
     """
     n_extra = 0
     lav = False
     irc = False
     for i in range(n_primary):
-        if table[i, pt.VISIBLE] == 0.0 or table[i, pt.PZ] <= 0.0:
-            continue
-        pid = int(table[i, pt.PID])
-        is_track = False
-        for t in range(n_tracks):
-            if int(tracks[t, _T_ROOT]) == i:
-                is_track = True
-        if is_track:
-            continue
-        if pid != pt.PHOTON and pt.charge(pid) == 0:
-            continue
+        target = veto_target(table, i, tracks, n_tracks, g)
         energy = table[i, pt.E]
-        # photons fly straight; charged particles that missed the straws (e.g. the
-        # e± of a π0 Dalitz decay) are deflected by the magnet on their way
-        x, y = _position(table, i, g.lkr_z, g)
-        r2 = x * x + y * y
-        if r2 < g.lkr_r_inner**2:
+        if target == VETO_IRC_SAC:
             if energy > g.irc_sac_threshold and uniform(state) >= g.irc_sac_inefficiency:
                 irc = True
-        elif r2 <= g.lkr_r_outer**2:
-            near = False
-            for t in range(n_tracks):
-                ok, tx, ty = _lkr_impact(table, int(tracks[t, _T_JLKR]), g)
-                if ok and (tx - x) ** 2 + (ty - y) ** 2 < g.lkr_cluster_separation**2:
-                    near = True
-            if not near and calorimeter.photon_detected(
+        elif target == VETO_LKR:
+            if calorimeter.photon_detected(
                 state,
                 energy,
                 g.lkr_photon_threshold,
@@ -278,12 +300,40 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
                 g.lkr_photon_inefficiency_2,
             ):
                 n_extra += 1
-        else:
-            theta = math.sqrt(table[i, pt.PX] ** 2 + table[i, pt.PY] ** 2) / table[i, pt.PZ]
-            if theta < g.lav_angle_max and energy > g.lav_threshold:
-                if uniform(state) >= g.lav_inefficiency:
-                    lav = True
+        elif target == VETO_LAV:
+            if energy > g.lav_threshold and uniform(state) >= g.lav_inefficiency:
+                lav = True
     return min(n_extra, 255), lav, irc
+
+
+@jit
+def veto_silence_probability(table, n_primary, tracks, n_tracks, g):
+    """Probability that no veto fires: the product of the inefficiencies of :func:`vetoes`.
+
+    The factorised form of the photon and multiplicity vetoes, used as an event
+    weight by Monte Carlo that cannot afford to sample rejections of 1e-8.
+    """
+    prob = 1.0
+    for i in range(n_primary):
+        target = veto_target(table, i, tracks, n_tracks, g)
+        energy = table[i, pt.E]
+        if target == VETO_IRC_SAC:
+            if energy > g.irc_sac_threshold:
+                prob *= g.irc_sac_inefficiency
+        elif target == VETO_LKR:
+            prob *= calorimeter.photon_inefficiency(
+                energy,
+                g.lkr_photon_threshold,
+                g.lkr_photon_inefficiency_edges_0,
+                g.lkr_photon_inefficiency_edges_1,
+                g.lkr_photon_inefficiency_0,
+                g.lkr_photon_inefficiency_1,
+                g.lkr_photon_inefficiency_2,
+            )
+        elif target == VETO_LAV:
+            if energy > g.lav_threshold:
+                prob *= g.lav_inefficiency
+    return prob
 
 
 @jit

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 SELECTIONS = ("na48_2_lnv", "na48_2_lnc", "na62rk_mun", "na62_en", "na62_pnn")
-IMPLEMENTED = ("na48_2_lnv", "na48_2_lnc", "na62rk_mun", "na62_en")
+IMPLEMENTED = ("na48_2_lnv", "na48_2_lnc", "na62rk_mun", "na62_en", "na62_pnn")
 
 
 def load_cuts(selection: str) -> dict[str, Any]:

@@ -125,3 +125,48 @@ rule plot_lifetime_scan:
         "../../envs/analysis.yaml"
     script:
         "../scripts/plot.py"
+
+
+# Figures of the blind K+ -> pi+ nu nubar analysis (boxes masked while blind).
+rule plot_pnn:
+    wildcard_constraints:
+        selection="|".join(COUNTING_SELECTIONS),
+    input:
+        candidates=lambda wc: list(selected_candidates(wc).values()),
+        summary="results/{selection}/summary.json",
+        budget="results/{selection}/background.parquet",
+        spectrum="results/{selection}/spectrum.parquet",
+    output:
+        m2_vs_momentum=report(
+            "results/{selection}/figures/m2_vs_momentum.png",
+            caption="../report/m2_vs_momentum.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "m2_vs_momentum"},
+        ),
+        m2_straw_vs_rich=report(
+            "results/{selection}/figures/m2_straw_vs_rich.png",
+            caption="../report/m2_straw_vs_rich.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "m2_straw_vs_rich"},
+        ),
+        m2_miss=report(
+            "results/{selection}/figures/m2_miss.png",
+            caption="../report/m2_miss_pnn.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "m2_miss"},
+        ),
+        background_budget=report(
+            "results/{selection}/figures/background_budget.png",
+            caption="../report/background_budget.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "background_budget"},
+        ),
+        pdf=expand("results/{{selection}}/figures/{figure}.pdf", figure=PNN_FIGURES),
+    params:
+        samples=selected_samples,
+    log:
+        "logs/{selection}/plot.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/plot_pnn.py"

@@ -2,6 +2,8 @@
 
 
 rule scan:
+    wildcard_constraints:
+        selection="|".join(SCAN_SELECTIONS) or "(?!)",
     input:
         candidates=lambda wc: list(selected_candidates(wc).values()),
         summaries=lambda wc: list(selected_summaries(wc).values()),
@@ -30,3 +32,37 @@ rule scan:
         "../../envs/analysis.yaml"
     script:
         "../scripts/scan.py"
+
+
+# The blind K+ -> pi+ nu nubar analysis: backgrounds from the control regions,
+# single-event sensitivity, SM expectation and (unblinded) the upper limit.
+rule estimate_background:
+    wildcard_constraints:
+        selection="|".join(COUNTING_SELECTIONS),
+    input:
+        candidates=lambda wc: list(selected_candidates(wc).values()),
+        summaries=lambda wc: list(selected_summaries(wc).values()),
+        normalisation="results/{selection}/normalisation.json",
+    output:
+        summary=report(
+            "results/{selection}/summary.json",
+            caption="../report/summary.rst",
+            category="{selection}",
+            labels={"selection": "{selection}", "figure": "summary"},
+        ),
+        budget="results/{selection}/background.parquet",
+        spectrum="results/{selection}/spectrum.parquet",
+    log:
+        "logs/{selection}/estimate_background.log",
+    benchmark:
+        "benchmarks/results/{selection}/estimate_background.tsv"
+    params:
+        seed=config["seed"],
+        scale=config["scale"],
+        unblind=config["unblind"],
+        config_hash=CONFIG_HASH,
+        samples=selected_samples,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/estimate_background.py"

@@ -1,0 +1,357 @@
+"""Stages of the NA62 K+ → π+νν̄ blind analysis (2016 run): file in, file out.
+
+``kaon_momentum`` → beam momentum measured by the GTK (monitoring);
+``select`` → PNN candidates with their m²_miss region, and the K2π normalisation
+candidates of the minimum-bias stream, per sample; ``normalise`` → N_K from K2π;
+``estimate`` → backgrounds in the signal regions, single-event sensitivity, SM
+expectation and — once unblinded — the observed count and the Rolke–López upper
+limit (summary.json, background.parquet, spectrum.parquet); ``plot`` → figures.
+
+Backgrounds follow the blind-analysis practice of the experiment: for K2π, K_μ2
+and K3π the events of the pseudo-data in the source's control region (all cuts
+applied, vetoes and identification included) times the MC fraction f_kin of
+that source's events in the signal regions relative to its control region —
+the kinematic (m²_miss tail) rejection, measured with the veto and
+identification conditions as weights, which factorise from the kinematics.  The
+smaller sources come from MC normalised to N_K.  Every MC source also gives its
+MC-truth expectation, which checks the control-region method.
+
+While ``unblind`` is false, the pseudo-data never holds events in the boxes
+(the simulation does not write them, :func:`select` refuses any that appear),
+and ``n_obs`` / ``br_ul`` are null.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from analysis import decays, storage
+from analysis.analyses.lepton_search import is_pseudo_data, read_chunks, select_sample
+from analysis.analyses.lifetime_scan import BlindingError
+from analysis.constants import BR_KPINUNU_SM
+from analysis.normalisation import kaon_flux, mc_acceptances
+from analysis.selections import load_cuts
+from analysis.selections import na62_pnn as sel
+from analysis.stats import expected, rolke
+
+SELECTION = "na62_pnn"
+
+
+def _cuts(cuts: dict | None) -> dict:
+    return cuts or load_cuts(SELECTION)
+
+
+def kaon_momentum(data_paths, output, cuts=None) -> dict:
+    """Mean beam-kaon momentum measured by the GTK in the PNN stream (beam monitoring)."""
+    sums, sums2, n = np.zeros(3), np.zeros(3), 0
+    for _, df in read_chunks(data_paths, columns=["gtk_px", "gtk_py", "gtk_pz"]):
+        k = df.to_numpy(dtype=np.float64)
+        sums += k.sum(axis=0)
+        sums2 += (k**2).sum(axis=0)
+        n += len(k)
+    if n < 2:
+        raise ValueError(f"only {n} events in the pseudo-data: cannot monitor the beam momentum")
+    mean = sums / n
+    rms = np.sqrt(np.maximum(sums2 / n - mean**2, 0.0))
+    result = {
+        **{c: float(v) for c, v in zip(("px", "py", "pz"), mean, strict=True)},
+        **{
+            f"{c}_err": float(v / math.sqrt(n))
+            for c, v in zip(("px", "py", "pz"), rms, strict=True)
+        },
+        "pz_rms": float(rms[2]),
+        "n_events": n,
+        "method": "mean GTK beam-track momentum of the PNN-stream pseudo-data",
+    }
+    storage.write_json(output, result)
+    return result
+
+
+def select(sample_paths, kaon_json, output, summary_output, cuts=None) -> dict:
+    """PNN and normalisation candidates of a sample (Parquet) and its counts (JSON)."""
+    cuts = _cuts(cuts)
+    cand, info, meta0 = select_sample(
+        SELECTION,
+        sample_paths,
+        lambda df: (*sel.pnn_candidates(df, cuts), *sel.normalisation_candidates(df, cuts)),
+    )
+    blind = bool(meta0.get("geometry_overrides", {}).get("blind_enabled", 0.0))
+    if blind and meta0.get("sample") == "data" and sel.in_signal_box(cand, cuts).any():
+        raise BlindingError(
+            f"{sample_paths[0]}: pseudo-data simulated blind holds events in the signal "
+            "boxes; refusing to write them"
+        )
+    columns = list(sel.CANDIDATE_COLUMNS.items())
+    columns += [(c, t) for c, t in sel.TRUTH_COLUMNS.items() if c in cand]
+    info |= {
+        "blind": blind,
+        "thinning": meta0.get("thinning", 1.0),
+        "branching_fraction_simulated": meta0.get("branching_fraction_simulated", 1.0),
+        "kaon_momentum_gev": storage.read_json(kaon_json)["pz"],
+    }
+    storage.write_table(output, columns, {c: cand[c].to_numpy() for c, _ in columns}, info)
+    storage.write_json(summary_output, info)
+    return info
+
+
+def normalise(sample_summaries, output, cuts=None) -> dict:
+    """N_K from the K2π candidates of the minimum-bias stream and the MC acceptances."""
+    cuts = _cuts(cuts)
+    info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
+    minbias = info["data_minbias"]["normalisation"]
+    acceptances = mc_acceptances(info, cuts["background_channels"])
+    brs = {name: decays.channel(name).branching_ratio for name in acceptances}
+    flux = kaon_flux(minbias["weighted"], minbias["weighted_w2"], acceptances, brs)
+    data = info["data"]
+    result = {
+        **flux.as_dict(),
+        "normalisation_channel": cuts["normalisation"]["channel"],
+        "n_norm_events": int(minbias["events"]),
+        "acceptance_by_channel": {
+            c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
+        },
+        # the PNN-stream sample simulates the decays with a pion track only
+        "n_kaon_decays_true": data["n_fiducial"] / data["branching_fraction_simulated"],
+    }
+    storage.write_json(output, result)
+    return result
+
+
+def _weighted(table: pd.DataFrame) -> np.ndarray:
+    """Event weights including the veto and identification probabilities (MC)."""
+    w = table["weight"].to_numpy(dtype=np.float64)
+    if "w_veto" in table:
+        w = w * table["w_veto"].to_numpy() * table["w_pid"].to_numpy()
+    return w
+
+
+def _sum(table: pd.DataFrame, mask: np.ndarray) -> tuple[float, float]:
+    w = _weighted(table)[mask]
+    return float(w.sum()), float((w**2).sum())
+
+
+def _in(table: pd.DataFrame, names) -> np.ndarray:
+    return np.isin(table["region"].to_numpy(), [sel.REGION_CODE[n] for n in names])
+
+
+def background_budget(
+    cuts: dict, data: pd.DataFrame, mc: dict[str, pd.DataFrame], info: dict, n_k: float
+) -> pd.DataFrame:
+    """Expected background in the signal regions per source, with the method and its inputs."""
+    rows = {}
+    syst = float(cuts["systematics"]["background"])
+    control = cuts["control_region_backgrounds"]
+    for source in cuts["background_channels"]:
+        t = mc[source]
+        per_event = n_k * decays.channel(source).branching_ratio / info[source]["n_fiducial"]
+        sr, sr_w2 = _sum(t, _in(t, sel.SIGNAL_REGIONS))
+        row = {
+            "n_mc_truth": per_event * sr,
+            "n_mc_truth_err": per_event * math.sqrt(sr_w2),
+            "method": "MC",
+            "n_control": np.nan,
+            "f_kin": np.nan,
+            "f_kin_err": np.nan,
+        }
+        if source in control:
+            region = control[source]
+            cr, cr_w2 = _sum(t, _in(t, [region]))
+            f = sr / cr if cr > 0 else 0.0
+            f_err = (
+                f * math.sqrt(sr_w2 / sr**2 + cr_w2 / cr**2)
+                if sr > 0
+                else (math.sqrt(cr_w2) / cr if cr > 0 else 0.0)
+            )
+            n_cr = float(_weighted(data)[_in(data, [region])].sum())
+            n = n_cr * f
+            # Poisson error of the control count (at least one event's worth) ⊕ f_kin error
+            stat = math.hypot(f * math.sqrt(max(n_cr, 1.0)), n_cr * f_err)
+            row |= {"method": "control region", "n_control": n_cr, "f_kin": f, "f_kin_err": f_err}
+        else:
+            n, stat = row["n_mc_truth"], row["n_mc_truth_err"]
+        row |= {"n_bkg": n, "n_bkg_err": math.hypot(stat, syst * n)}
+        rows[source] = row
+    columns = ["method", "n_control", "f_kin", "f_kin_err", "n_bkg", "n_bkg_err"]
+    return pd.DataFrame.from_dict(rows, orient="index")[columns + ["n_mc_truth", "n_mc_truth_err"]]
+
+
+def spectrum(cuts, data, mc, info, n_k, blind) -> pd.DataFrame:
+    """m²_miss histograms (15–35 GeV/c, PNN selection): expected events per source and data."""
+    lo, hi = cuts["spectrum"]["m2_range"]
+    edges = np.arange(lo, hi + 0.5 * cuts["spectrum"]["bin"], cuts["spectrum"]["bin"])
+    p_lo, p_hi = cuts["regions"]["momentum"]
+    parts = []
+
+    def add(source, table, scale):
+        p = table["p_pi"].to_numpy()
+        mask = (p > p_lo) & (p < p_hi)
+        m2 = table["m2_miss"].to_numpy()[mask]
+        w = _weighted(table)[mask] * scale
+        h, _ = np.histogram(m2, edges, weights=w)
+        h2, _ = np.histogram(m2, edges, weights=w**2)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "bin_lo": edges[:-1],
+                    "bin_hi": edges[1:],
+                    "source": source,
+                    "expected": h,
+                    "error": np.sqrt(h2),
+                }
+            )
+        )
+
+    for source, table in mc.items():
+        add(
+            source, table, n_k * decays.channel(source).branching_ratio / info[source]["n_fiducial"]
+        )
+    add("data", data, 1.0)
+    out = pd.concat(parts, ignore_index=True)
+    if blind:
+        box = np.zeros(len(out), dtype=bool)
+        for name in sel.SIGNAL_REGIONS:
+            r_lo, r_hi = cuts["regions"][name]
+            box |= (out["bin_hi"] > r_lo) & (out["bin_lo"] < r_hi)
+        out.loc[box & (out["source"] == "data"), ["expected", "error"]] = np.nan
+    return out
+
+
+def estimate(
+    candidates,
+    summaries,
+    normalisation_json,
+    config,
+    summary_output,
+    budget_output,
+    spectrum_output,
+    cuts=None,
+) -> dict:
+    """Backgrounds, sensitivity and (unblinded) the limit: summary.json and the tables."""
+    cuts = _cuts(cuts)
+    info = {name: storage.read_json(path) for name, path in summaries.items()}
+    tables = {name: storage.read_table(path) for name, path in candidates.items()}
+    flux = storage.read_json(normalisation_json)
+    n_k, n_k_err = flux["n_kaon_decays"], flux["n_kaon_decays_err"]
+    blind = not bool(config.get("unblind", False))
+    # the PNN stream of the pseudo-data (the minimum-bias stream only normalises)
+    data = pd.concat(
+        [t for n, t in tables.items() if is_pseudo_data(info[n]) and n != "data_minbias"],
+        ignore_index=True,
+    )
+    signal = cuts["signal_channel"]
+    mc = {n: tables[n] for n in (*cuts["background_channels"], signal)}
+    budget = background_budget(cuts, data, mc, info, n_k)
+    sig_sum, sig_w2 = _sum(mc[signal], _in(mc[signal], sel.SIGNAL_REGIONS))
+    n_fid = info[signal]["n_fiducial"]
+    acceptance, acceptance_err = sig_sum / n_fid, math.sqrt(sig_w2) / n_fid
+    ses = 1.0 / (n_k * acceptance)
+    ses_err = ses * math.hypot(n_k_err / n_k, acceptance_err / acceptance)
+    n_bkg = float(budget["n_bkg"].sum())
+    n_bkg_err = float(np.sqrt((budget["n_bkg_err"] ** 2).sum()))
+    cl = float(cuts["confidence_level"])
+    eff_sigma = float(cuts["systematics"]["acceptance"])
+    # limits on signal events for a unit efficiency; B = N × SES
+    bands = expected.expected_limits(n_bkg, n_bkg_err, 1.0, eff_sigma, cl)
+    n_obs = br_ul = n_ul = None
+    if not blind:
+        n_obs = int(_in(data, sel.SIGNAL_REGIONS).sum())
+        n_ul = float(rolke.interval(n_obs, n_bkg, n_bkg_err, 1.0, eff_sigma, cl)[1])
+        br_ul = n_ul * ses
+    by_source = {s: float(v) for s, v in budget["n_bkg"].items()}
+    summary = {
+        "selection": SELECTION,
+        "seed": int(config["seed"]),
+        "config_hash": config.get("config_hash", ""),
+        "scale": float(config["scale"]),
+        "unblind": not blind,
+        "blind": blind,
+        "n_kaon_decays": n_k,
+        "n_kaon_decays_err": n_k_err,
+        "n_kaon_decays_true": flux["n_kaon_decays_true"],
+        "n_kaon_decays_expected": float(cuts["n_kaon_decays_published"]) * float(config["scale"]),
+        "normalisation_channel": flux["normalisation_channel"],
+        "n_k2pi_minimum_bias": flux["n_norm"],
+        "n_norm_events": flux["n_norm_events"],
+        "acceptance": acceptance,
+        "acceptance_err": acceptance_err,
+        "ses": ses,
+        "ses_err": ses_err,
+        "n_sm_expected": BR_KPINUNU_SM / ses,
+        "n_sm_expected_err": BR_KPINUNU_SM / ses * ses_err / ses,
+        "background_by_source": by_source,
+        "background_by_source_err": {s: float(v) for s, v in budget["n_bkg_err"].items()},
+        "background_mc_truth": {s: float(v) for s, v in budget["n_mc_truth"].items()},
+        "n_bkg": n_bkg,
+        "n_bkg_err": n_bkg_err,
+        "n_obs": n_obs,
+        "n_ul": n_ul,
+        "br_ul": br_ul,
+        "n_ul_expected": float(bands[0]),
+        "br_ul_expected": float(bands[0]) * ses,
+        "confidence_level": cl,
+        "control_region_counts": {s: float(v) for s, v in budget["n_control"].dropna().items()},
+        "n_generated": {name: s["n_generated"] for name, s in info.items()},
+        "published": cuts.get("published"),
+        "cutflow_normalisation_data": info["data_minbias"]["cutflow_normalisation"],
+    }
+    metadata = {
+        "selection": SELECTION,
+        "seed": int(config["seed"]),
+        "config_hash": config.get("config_hash", ""),
+    }
+    table = budget.reset_index(names="source")
+    storage.write_table(
+        budget_output,
+        [(c, object if c in ("source", "method") else np.float64) for c in table.columns],
+        {c: table[c].to_numpy() for c in table.columns},
+        metadata,
+    )
+    spec = spectrum(cuts, data, mc, info, n_k, blind)
+    storage.write_table(
+        spectrum_output,
+        [(c, object if c == "source" else np.float64) for c in spec.columns],
+        {c: spec[c].to_numpy() for c in spec.columns},
+        metadata,
+    )
+    storage.write_json(summary_output, summary)
+    return summary
+
+
+def plot(candidates, summary_json, budget_path, spectrum_path, outdir, cuts=None) -> list:
+    """Every figure of the analysis (PNG and PDF)."""
+    from analysis.plots import pnn
+
+    cuts = _cuts(cuts)
+    summary = storage.read_json(summary_json)
+    tables = {name: storage.read_table(path) for name, path in candidates.items()}
+    data = pd.concat(
+        [t for n, t in tables.items() if n in ("data", "data_leptonic")], ignore_index=True
+    )
+    signal_name = cuts["signal_channel"]
+    signal = tables[signal_name].assign(weight=_weighted(tables[signal_name]))
+    mc = pd.concat(
+        [
+            t.assign(weight=_weighted(t), source=name)
+            for name, t in tables.items()
+            if name in (*cuts["background_channels"], signal_name)
+        ],
+        ignore_index=True,
+    )
+    budget = storage.read_table(budget_path).set_index("source")
+    budget.attrs["n_sm_expected"] = summary["n_sm_expected"]
+    regions = {name: tuple(cuts["regions"][name]) for name in sel.REGION_NAMES}
+    return pnn.plot_all_pnn_figures(
+        data,
+        signal,
+        mc,
+        storage.read_table(spectrum_path),
+        budget,
+        regions,
+        tuple(cuts["regions"]["momentum"]),
+        summary["blind"],
+        100.0,
+        outdir,
+    )
