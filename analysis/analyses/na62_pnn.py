@@ -354,4 +354,6 @@ def plot(candidates, summary_json, budget_path, spectrum_path, outdir, cuts=None
         summary["blind"],
         100.0,
         outdir,
+        rich_window=tuple(cuts["regions"]["rich_window"]),
+        title_label=cuts["labels"]["experiment"],
     )

@@ -114,7 +114,10 @@ def _density(figure, axes, x, y, w, edges, log: bool, cmap: str, label: str) -> 
     h = np.where(h > 0, h, np.nan).T
     if not np.any(np.isfinite(h)):
         return
-    norm = LogNorm() if log else Normalize(vmin=0.0)
+    top = np.nanmax(h)
+    # a log scale spans 8 decades below the fullest bin: importance-sampled tails
+    # carry weights far below anything visible
+    norm = LogNorm(vmin=top * 1e-8, vmax=top) if log else Normalize(vmin=0.0)
     mesh = axes.pcolormesh(*edges, h, cmap=cmap, norm=norm, zorder=0, rasterized=True)
     figure.colorbar(mesh, ax=axes, label=label, pad=0.02)
 
@@ -181,8 +184,14 @@ def plot_m2_vs_momentum(data, signal, regions, p_range, blind, path_stem, **kwar
         return save_figure(figure, path_stem)
 
 
-def m2_straw_vs_rich_figure(data, mc, regions, blind, *, title_label: str = "") -> Figure:
-    """The figure of :func:`plot_m2_straw_vs_rich`."""
+def m2_straw_vs_rich_figure(
+    data, mc, regions, blind, *, title_label: str = "", rich_window=None
+) -> Figure:
+    """The figure of :func:`plot_m2_straw_vs_rich`.
+
+    ``rich_window``: the m²_miss(RICH) range of a signal event (default: the same
+    signal region in both variables).
+    """
     m2_limits = M2_LIMITS
     what = "plot_m2_straw_vs_rich"
     _columns(data, ("m2_miss", "m2_miss_rich"), f"{what} (data)")
@@ -193,16 +202,12 @@ def m2_straw_vs_rich_figure(data, mc, regions, blind, *, title_label: str = "") 
         figure.set_size_inches(6.4, 5.2)
         edges = (np.linspace(*m2_limits, 81),) * 2
         x, y, w = _points(mc, "m2_miss_rich", "m2_miss", "weight")
-        sources = ", ".join(_label(s) for s in sorted(mc["source"].dropna().astype(str).unique()))
         _density(figure, axes, x, y, w, edges, True, "GnBu", "MC expected events / bin")
-        if sources:
-            note = {"ha": "right", "fontsize": 7, "color": "0.25", "transform": axes.transAxes}
-            axes.text(0.98, 0.03, f"MC: {sources}", **note)
         x, y = _points(data, "m2_miss_rich", "m2_miss")
         axes.plot(x, y, label="Data", **_DATA)
         axes.plot(m2_limits, m2_limits, color="0.5", linestyle=":", linewidth=0.8, zorder=1)
         for i, (lo, hi) in enumerate(_signal_regions(regions)):
-            _box(axes, (lo, hi), (lo, hi), blind, i == 0)
+            _box(axes, tuple(rich_window or (lo, hi)), (lo, hi), blind, i == 0)
         axes.set_xlim(*m2_limits)
         axes.set_ylim(*m2_limits)
         axes.set_xlabel(r"$m^2_{\mathrm{miss}}$(RICH) [GeV$^2/c^4$]")
@@ -418,14 +423,29 @@ def plot_background_budget(budget: pd.DataFrame, path_stem, **kwargs) -> list[Pa
 
 
 def plot_all_pnn_figures(
-    data, signal, mc, spectrum, budget, regions, p_range, blind, signal_scale, out_dir, **common
+    data,
+    signal,
+    mc,
+    spectrum,
+    budget,
+    regions,
+    p_range,
+    blind,
+    signal_scale,
+    out_dir,
+    rich_window=None,
+    **common,
 ) -> list[Path]:
     """Write the :data:`PNN_FIGURES` (``.png`` and ``.pdf``) into ``out_dir``; return the
     paths. Every figure is built (and every input checked) before any file is written.
-    ``common`` (``title_label``, the experiment label) goes to every figure."""
+    ``common`` (``title_label``, the experiment label) goes to every figure;
+    ``rich_window`` to :func:`m2_straw_vs_rich_figure`."""
+    straw_rich = m2_straw_vs_rich_figure(
+        data, mc, regions, blind, rich_window=rich_window, **common
+    )
     figures = {
         "m2_vs_momentum": m2_vs_momentum_figure(data, signal, regions, p_range, blind, **common),
-        "m2_straw_vs_rich": m2_straw_vs_rich_figure(data, mc, regions, blind, **common),
+        "m2_straw_vs_rich": straw_rich,
         "m2_miss": m2_spectra_figure(spectrum, regions, signal_scale, blind, **common),
         "background_budget": background_budget_figure(budget, **common),
     }
