@@ -79,3 +79,30 @@ def kaon_flux(
     n_k = n_norm / per_kaon
     rel = math.sqrt(n_norm_w2 / n_norm**2 + (per_kaon_err / per_kaon) ** 2)
     return KaonFlux(n_k, n_k * rel, n_norm, math.sqrt(n_norm_w2), per_kaon, per_kaon_err)
+
+
+def flux_record(summaries: dict[str, dict], data: list[dict], cuts: dict, n_true: float) -> dict:
+    """The normalisation record (``normalisation.json``) of a selection.
+
+    ``summaries``: selection summaries of every sample, keyed by sample name (the MC
+    ones named in ``cuts["background_channels"]`` give the acceptances); ``data``: the
+    summaries of the pseudo-data samples holding the normalisation candidates;
+    ``n_true``: the kaon decays simulated in the fiducial region (the check of N_K).
+    """
+    from analysis import decays
+
+    acceptances = mc_acceptances(summaries, cuts["background_channels"])
+    brs = {name: decays.channel(name).branching_ratio for name in acceptances}
+    counts = [d["normalisation"] for d in data]
+    flux = kaon_flux(
+        sum(c["weighted"] for c in counts), sum(c["weighted_w2"] for c in counts), acceptances, brs
+    )
+    return {
+        **flux.as_dict(),
+        "normalisation_channel": cuts["normalisation"]["channel"],
+        "n_norm_events": int(sum(c["events"] for c in counts)),
+        "acceptance_by_channel": {
+            c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
+        },
+        "n_kaon_decays_true": n_true,
+    }

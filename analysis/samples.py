@@ -91,9 +91,14 @@ def data_decays(config: dict, selection: str) -> int:
     return max(1, int(round(n_k / fraction)))
 
 
-def _poisson_count(config: dict, selection: str, sample: str, mean: float) -> int:
+def _count_generator(config: dict, selection: str, sample: str) -> np.random.Generator:
+    """The stream of a sample's random size (its own, so other samples stay unchanged)."""
     key = sample_key(config["seed"], f"{selection}/{sample}/count")
-    return int(np.random.Generator(np.random.PCG64(key[0])).poisson(mean))
+    return np.random.Generator(np.random.PCG64(key[0]))
+
+
+def _poisson_count(config: dict, selection: str, sample: str, mean: float) -> int:
+    return int(_count_generator(config, selection, sample).poisson(mean))
 
 
 def injected_decays(config: dict, selection: str) -> int:
@@ -280,8 +285,7 @@ def plan_pnn(config: dict, selection: str) -> dict[str, SamplePlan]:
     )
     bound = na62_pnn.lepton_pid_bound()
     n_lep = int(round(n_data * sum(leptonic.values()) / total))
-    key = sample_key(config["seed"], f"{selection}/data_leptonic/thinning")
-    n_thin = int(np.random.Generator(np.random.PCG64(key[0])).binomial(n_lep, bound))
+    n_thin = int(_count_generator(config, selection, "data_leptonic").binomial(n_lep, bound))
     if n_thin > 0:
         add(
             Sample(

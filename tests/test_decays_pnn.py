@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from fourvectors import m2, to_rest
 from scipy import integrate, stats
 
 from analysis import constants as C
@@ -43,31 +44,16 @@ def _key(name):
     return rng.sample_key(2024, f"test/pnn/{name}")
 
 
-def _m2(p):
-    """E² − |p|² of (..., 4) arrays ordered (px, py, pz, E)."""
-    return p[..., 3] ** 2 - (p[..., :3] ** 2).sum(axis=-1)
-
-
-def _to_rest(p, frame):
-    """Four-vectors p (..., 4) seen in the rest frame of ``frame`` (..., 4)."""
-    m = np.sqrt(_m2(frame))[..., None]
-    pq = (p[..., :3] * frame[..., :3]).sum(axis=-1, keepdims=True)
-    f = pq / (m * (frame[..., 3:] + m)) - p[..., 3:] / m
-    return np.concatenate(
-        [p[..., :3] + f * frame[..., :3], (frame[..., 3:] * p[..., 3:] - pq) / m], -1
-    )
-
-
 def _cos(a, b):
     """Cosine of the angle between the 3-vectors of (..., 4) arrays a and b."""
     dot = np.einsum("ij,ij->i", a[:, :3], b[:, :3])
     return dot / np.linalg.norm(a[:, :3], axis=1) / np.linalg.norm(b[:, :3], axis=1)
 
 
-def _p_star(m, m1, m2):
-    """Two-body momentum √[(m² − (m1 + m2)²)(m² − (m1 − m2)²)]/(2m), 0 below threshold."""
+def _p_star(m, ma, mb):
+    """Two-body momentum √[(m² − (ma + mb)²)(m² − (ma − mb)²)]/(2m), 0 below threshold."""
     m = np.asarray(m, dtype=float)
-    lam = (m * m - (m1 + m2) ** 2) * (m * m - (m1 - m2) ** 2)
+    lam = (m * m - (ma + mb) ** 2) * (m * m - (ma - mb) ** 2)
     return np.sqrt(np.clip(lam, 0.0, None)) / (2 * m)
 
 
@@ -197,7 +183,7 @@ def pinunu_flight():
 def pinunu_q2():
     """q² = M²(νν̄) of 2e5 decays at rest."""
     rows, _ = _decays(_key("pinunu/rest"), PINUNU, 200_000, 3, 0.0, 0.0, 0.0)
-    return _m2(rows[:, 1, FOUR] + rows[:, 2, FOUR])
+    return m2(rows[:, 1, FOUR] + rows[:, 2, FOUR])
 
 
 def test_pinunu_density_is_the_reference_law():
@@ -223,13 +209,13 @@ def test_pinunu_content_and_conservation(pinunu_flight):
     p4 = rows[:, :, FOUR]
     np.testing.assert_allclose(p4.sum(axis=1), np.broadcast_to(KAON, (n, 4)), atol=1e-9 * KAON[3])
     np.testing.assert_allclose(
-        _m2(p4), np.broadcast_to([M_PI**2, 0, 0], (n, 3)), rtol=0, atol=1e-12 * KAON[3] ** 2
+        m2(p4), np.broadcast_to([M_PI**2, 0, 0], (n, 3)), rtol=0, atol=1e-12 * KAON[3] ** 2
     )
 
 
 def test_pinunu_pion_momentum_end_point(pinunu_flight):
     rows = pinunu_flight
-    pion = _to_rest(rows[:, 0, FOUR], np.broadcast_to(KAON, (len(rows), 4)))
+    pion = to_rest(rows[:, 0, FOUR], np.broadcast_to(KAON, (len(rows), 4)))
     p_star = np.linalg.norm(pion[:, :3], axis=1)
     end_point = _p_star(M_K, M_PI, 0.0)  # p*(q² = 0) = (m²_K − m²_π)/(2 m_K)
     assert end_point == pytest.approx((M_K**2 - M_PI**2) / (2 * M_K), rel=1e-14)
@@ -238,7 +224,7 @@ def test_pinunu_pion_momentum_end_point(pinunu_flight):
     # dΓ/dq² peaks at q² = 0: events crowd up to the end point
     assert p_star.max() > end_point - 1e-4 and np.mean(p_star > end_point - 0.01) > 0.05
     # and event by event p* is the two-body momentum of K → π (νν̄) at the νν̄ mass
-    q2 = _m2(rows[:, 1, FOUR] + rows[:, 2, FOUR])
+    q2 = m2(rows[:, 1, FOUR] + rows[:, 2, FOUR])
     assert q2.min() > -1e-9 and q2.max() < Q2_MAX * (1 + 1e-9)
     np.testing.assert_allclose(p_star, _p_star(M_K, M_PI, np.sqrt(np.clip(q2, 0, None))), atol=1e-8)
 
@@ -268,7 +254,7 @@ def test_pinunu_neutrino_angle_is_sin2(pinunu_flight):
     """Neutrino polar angle about the νν̄ flight direction, in the νν̄ frame: sin²θ."""
     rows = pinunu_flight
     nn = rows[:, 1, FOUR] + rows[:, 2, FOUR]
-    nu, nubar, pion = (_to_rest(rows[:, j, FOUR], nn) for j in (1, 2, 0))
+    nu, nubar, pion = (to_rest(rows[:, j, FOUR], nn) for j in (1, 2, 0))
     # the νν̄ flight direction (kaon frame) is opposite to the pion seen from the νν̄ frame
     cos = -_cos(nu, pion)
     np.testing.assert_allclose(_cos(nu, nubar), -1.0, atol=1e-6)  # back to back
@@ -320,8 +306,8 @@ def ke4_flight():
 def ke4_masses():
     """(M_ππ, M_eν) of 2e5 decays at rest."""
     rows, _ = _decays(_key("ke4/rest"), KE4, 200_000, 4, 0.0, 0.0, 0.0)
-    m_pipi = np.sqrt(_m2(rows[:, 0, FOUR] + rows[:, 1, FOUR]))
-    m_enu = np.sqrt(np.clip(_m2(rows[:, 2, FOUR] + rows[:, 3, FOUR]), 0, None))
+    m_pipi = np.sqrt(m2(rows[:, 0, FOUR] + rows[:, 1, FOUR]))
+    m_enu = np.sqrt(np.clip(m2(rows[:, 2, FOUR] + rows[:, 3, FOUR]), 0, None))
     return m_pipi, m_enu
 
 
@@ -339,13 +325,13 @@ def test_ke4_content_conservation_and_mass_ranges(ke4_flight):
     p4 = rows[:, :, FOUR]
     np.testing.assert_allclose(p4.sum(axis=1), np.broadcast_to(KAON, (n, 4)), atol=1e-9 * KAON[3])
     np.testing.assert_allclose(
-        _m2(p4),
+        m2(p4),
         np.broadcast_to([M_PI**2, M_PI**2, M_E**2, 0.0], (n, 4)),
         rtol=0,
         atol=1e-12 * KAON[3] ** 2,
     )
-    m_pipi = np.sqrt(_m2(p4[:, 0] + p4[:, 1]))
-    m_enu = np.sqrt(_m2(p4[:, 2] + p4[:, 3]))
+    m_pipi = np.sqrt(m2(p4[:, 0] + p4[:, 1]))
+    m_enu = np.sqrt(m2(p4[:, 2] + p4[:, 3]))
     assert m_pipi.min() >= 2 * M_PI * (1 - 1e-9) and m_enu.min() >= M_E * (1 - 1e-6)
     assert np.all(m_pipi + m_enu <= M_K * (1 + 1e-9))
 
@@ -378,7 +364,7 @@ def test_ke4_pair_decays_are_isotropic(ke4_flight):
     for a, b in [(0, 1), (2, 3)]:
         pair = p4[:, a] + p4[:, b]
         # the pair's flight direction in the kaon frame is opposite to the kaon seen from the pair
-        cos = -_cos(_to_rest(p4[:, a], pair), _to_rest(kaon, pair))
+        cos = -_cos(to_rest(p4[:, a], pair), to_rest(kaon, pair))
         assert abs(cos.mean()) < 5 * math.sqrt(1 / 3 / n)
         assert abs(np.mean(cos**2) - 1 / 3) < 5 * math.sqrt(4 / 45 / n)
         assert stats.kstest(cos, "uniform", args=(-1, 2)).pvalue > 1e-4

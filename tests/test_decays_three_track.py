@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from fourvectors import m2, to_rest
 from iminuit import Minuit
 from scipy import integrate, stats
 
@@ -35,21 +36,6 @@ T_MIN, T_MAX, PROMPT = C.HNL_T_MIN_PS, C.HNL_T_MAX_PS, C.HNL_PROMPT_FRACTION
 
 def _key(name):
     return rng.sample_key(2024, f"test/three_track/{name}")
-
-
-def _m2(p):
-    """E² − |p|² of (..., 4) arrays ordered (px, py, pz, E)."""
-    return p[..., 3] ** 2 - (p[..., :3] ** 2).sum(axis=-1)
-
-
-def _to_rest(p, frame):
-    """Four-vectors p (..., 4) seen in the rest frame of ``frame`` (..., 4)."""
-    m = np.sqrt(_m2(frame))[..., None]
-    pq = (p[..., :3] * frame[..., :3]).sum(axis=-1, keepdims=True)
-    f = pq / (m * (frame[..., 3:] + m)) - p[..., 3:] / m
-    return np.concatenate(
-        [p[..., :3] + f * frame[..., :3], (frame[..., 3:] * p[..., 3:] - pq) / m], -1
-    )
 
 
 def _m2_bc_limits(m, ma, mb, mc, m2_ab):
@@ -232,20 +218,20 @@ def _check_three_tracks(rows, pids):
     )
     masses = np.array([M_PI if abs(p) == pt.PI_PLUS else M_MU for p in pids])
     np.testing.assert_allclose(
-        _m2(p4), np.broadcast_to(masses**2, p4.shape[:2]), rtol=0, atol=1e-12 * KAON[3] ** 2
+        m2(p4), np.broadcast_to(masses**2, p4.shape[:2]), rtol=0, atol=1e-12 * KAON[3] ** 2
     )
 
 
 def test_kpimumu_conservation_charges_and_mass_range(kpimumu_sample):
     flight, _ = kpimumu_sample
     _check_three_tracks(flight, [pt.PI_PLUS, pt.MUON_PLUS, pt.MUON_MINUS])
-    m_mumu = np.sqrt(_m2(flight[:, 1, FOUR] + flight[:, 2, FOUR]))
+    m_mumu = np.sqrt(m2(flight[:, 1, FOUR] + flight[:, 2, FOUR]))
     assert m_mumu.min() > 2 * M_MU * (1 - 1e-9) and m_mumu.max() < (M_K - M_PI) * (1 + 1e-9)
 
 
 def test_kpimumu_dimuon_mass_spectrum(kpimumu_sample):
     flight, _ = kpimumu_sample
-    z = _m2(flight[:, 1, FOUR] + flight[:, 2, FOUR]) / M_K**2
+    z = m2(flight[:, 1, FOUR] + flight[:, 2, FOUR]) / M_K**2
     z_lo, z_hi = 4 * (M_MU / M_K) ** 2, (1 - M_PI / M_K) ** 2
     grid = np.linspace(z_lo * 1.0001, z_hi * 0.9999, 500)
     np.testing.assert_allclose(
@@ -271,10 +257,10 @@ def test_kpimumu_muon_angle_is_one_minus_beta2_cos2(kpimumu_sample):
     """μ− polar angle about the dimuon line of flight, in the dimuon frame: 1 − β² cos²θ."""
     _, rest = kpimumu_sample
     mumu = rest[:, 1, FOUR] + rest[:, 2, FOUR]
-    mu_minus = _to_rest(rest[:, 2, FOUR], mumu)
+    mu_minus = to_rest(rest[:, 2, FOUR], mumu)
     axis = mumu[:, :3] / np.linalg.norm(mumu[:, :3], axis=1, keepdims=True)
     cos = np.einsum("ij,ij->i", mu_minus[:, :3], axis) / np.linalg.norm(mu_minus[:, :3], axis=1)
-    b2 = 1 - 4 * M_MU**2 / _m2(mumu)
+    b2 = 1 - 4 * M_MU**2 / m2(mumu)
     c2 = (1 / 3 - b2 / 5) / (1 - b2 / 3)  # <cos²θ> at fixed β
     c4 = (1 / 5 - b2 / 7) / (1 - b2 / 3)
     sigma = math.sqrt(np.sum(c4 - c2**2))
@@ -291,8 +277,8 @@ def test_lnv_pimumu_is_uniform_phase_space():
     flight, _ = _decays(_key("lnv"), code, 20_000, 3, *KAON_P, 0.0, -1.0)
     _check_three_tracks(flight, [pt.PI_MINUS, pt.MUON_PLUS, pt.MUON_PLUS])
     rest, _ = _decays(_key("lnv/rest"), code, 100_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
-    m2_ab = _m2(rest[:, 0, FOUR] + rest[:, 1, FOUR])  # π− μ+
-    m2_bc = _m2(rest[:, 1, FOUR] + rest[:, 2, FOUR])  # μ+ μ+
+    m2_ab = m2(rest[:, 0, FOUR] + rest[:, 1, FOUR])  # π− μ+
+    m2_bc = m2(rest[:, 1, FOUR] + rest[:, 2, FOUR])  # μ+ μ+
     lo, hi = _m2_bc_limits(M_K, M_PI, M_MU, M_MU, m2_ab)
     assert np.all((m2_bc > lo - 1e-12) & (m2_bc < hi + 1e-12))
     # flat in the Dalitz plot: the m²(π μ) projection follows the width of the plot
@@ -344,10 +330,10 @@ def test_hnl_chain_content_and_kinematics(hnl_sample):
         p4[:, 0] + p4[:, 1], np.broadcast_to(KAON, (len(rows), 4)), atol=1e-9 * KAON[3]
     )
     np.testing.assert_allclose(p4[:, 2] + p4[:, 3], p4[:, 1], rtol=0, atol=1e-9 * KAON[3])
-    np.testing.assert_allclose(np.sqrt(_m2(p4[:, 2] + p4[:, 3])), M_N, rtol=1e-9)
-    np.testing.assert_allclose(np.sqrt(_m2(p4[:, 0] + p4[:, 2] + p4[:, 3])), M_K, rtol=1e-9)
+    np.testing.assert_allclose(np.sqrt(m2(p4[:, 2] + p4[:, 3])), M_N, rtol=1e-9)
+    np.testing.assert_allclose(np.sqrt(m2(p4[:, 0] + p4[:, 2] + p4[:, 3])), M_K, rtol=1e-9)
     # N → π μ is isotropic in the N frame: the pion has <cos θ> = 0 about the N direction
-    pion = _to_rest(p4[:, 2], p4[:, 1])
+    pion = to_rest(p4[:, 2], p4[:, 1])
     cos = (
         np.einsum("ij,ij->i", pion[:, :3], p4[:, 1, :3])
         / np.linalg.norm(pion[:, :3], axis=1)

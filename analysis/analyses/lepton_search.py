@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from analysis import decays, storage
-from analysis.normalisation import kaon_flux, mc_acceptances
+from analysis.normalisation import flux_record
 from analysis.selections import load_cuts
 from analysis.selections.single_track import (
     CANDIDATE_COLUMNS,
@@ -194,21 +194,8 @@ class LeptonSearch:
         """N_K from the K_μ2 candidates of the pseudo-data and the MC acceptances."""
         cuts = self.cuts(cuts)
         info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
-        data = [s["normalisation"] for s in info.values() if is_pseudo_data(s)]
-        acceptances = mc_acceptances(info, cuts["background_channels"])
-        brs = {name: decays.channel(name).branching_ratio for name in acceptances}
-        flux = kaon_flux(
-            sum(d["weighted"] for d in data), sum(d["weighted_w2"] for d in data), acceptances, brs
-        )
-        result = {
-            **flux.as_dict(),
-            "normalisation_channel": cuts["normalisation"]["channel"],
-            "n_norm_events": int(sum(d["events"] for d in data)),
-            "acceptance_by_channel": {
-                c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
-            },
-            "n_kaon_decays_true": info["data"]["n_fiducial"],
-        }
+        data = [s for s in info.values() if is_pseudo_data(s)]
+        result = flux_record(info, data, cuts, info["data"]["n_fiducial"])
         storage.write_json(output, result)
         return result
 

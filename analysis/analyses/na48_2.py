@@ -22,7 +22,7 @@ from analysis import decays, storage
 from analysis.analyses.lepton_search import is_pseudo_data, read_chunks, select_sample
 from analysis.analyses.lifetime_scan import BlindingError
 from analysis.constants import M_K
-from analysis.normalisation import kaon_flux, mc_acceptances
+from analysis.normalisation import flux_record
 from analysis.selections import load_cuts
 from analysis.selections import na48_2 as sel
 from analysis.selections.single_track import track_momentum
@@ -123,26 +123,9 @@ class ThreeTrackSearch:
         cuts = self.cuts(cuts)
         info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
         data = [s for s in info.values() if is_pseudo_data(s) and s["stream"] == "data"]
-        acceptances = mc_acceptances(info, cuts["background_channels"])
-        brs = {name: decays.channel(name).branching_ratio for name in acceptances}
-        flux = kaon_flux(
-            sum(d["normalisation"]["weighted"] for d in data),
-            sum(d["normalisation"]["weighted_w2"] for d in data),
-            acceptances,
-            brs,
-        )
-        result = {
-            **flux.as_dict(),
-            "normalisation_channel": cuts["normalisation"]["channel"],
-            "n_norm_events": int(sum(d["normalisation"]["events"] for d in data)),
-            "acceptance_by_channel": {
-                c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
-            },
-            # the pseudo-data simulates only the decays that can give three tracks
-            "n_kaon_decays_true": sum(
-                d["n_fiducial"] / d["branching_fraction_simulated"] for d in data
-            ),
-        }
+        # the pseudo-data simulates only the decays that can give three tracks
+        n_true = sum(d["n_fiducial"] / d["branching_fraction_simulated"] for d in data)
+        result = flux_record(info, data, cuts, n_true)
         storage.write_json(output, result)
         return result
 

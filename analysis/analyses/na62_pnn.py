@@ -29,15 +29,17 @@ import numpy as np
 import pandas as pd
 
 from analysis import decays, storage
-from analysis.analyses.lepton_search import is_pseudo_data, read_chunks, select_sample
+from analysis.analyses.lepton_search import read_chunks, select_sample
 from analysis.analyses.lifetime_scan import BlindingError
 from analysis.constants import BR_KPINUNU_SM
-from analysis.normalisation import kaon_flux, mc_acceptances
+from analysis.normalisation import flux_record
 from analysis.selections import load_cuts
 from analysis.selections import na62_pnn as sel
 from analysis.stats import expected, rolke
 
 SELECTION = "na62_pnn"
+#: Pseudo-data samples of the PNN trigger stream (the minimum-bias one only normalises).
+PNN_DATA_SAMPLES = ("data", "data_leptonic")
 
 
 def _cuts(cuts: dict | None) -> dict:
@@ -73,11 +75,15 @@ def kaon_momentum(data_paths, output, cuts=None) -> dict:
 def select(sample_paths, kaon_json, output, summary_output, cuts=None) -> dict:
     """PNN and normalisation candidates of a sample (Parquet) and its counts (JSON)."""
     cuts = _cuts(cuts)
-    cand, info, meta0 = select_sample(
-        SELECTION,
-        sample_paths,
-        lambda df: (*sel.pnn_candidates(df, cuts), *sel.normalisation_candidates(df, cuts)),
-    )
+
+    def select_batch(df):
+        shared = sel.shared_inputs(df, cuts)
+        return (
+            *sel.pnn_candidates(df, cuts, shared),
+            *sel.normalisation_candidates(df, cuts, shared),
+        )
+
+    cand, info, meta0 = select_sample(SELECTION, sample_paths, select_batch)
     blind = bool(meta0.get("geometry_overrides", {}).get("blind_enabled", 0.0))
     if blind and meta0.get("sample") == "data" and sel.in_signal_box(cand, cuts).any():
         raise BlindingError(
@@ -101,21 +107,10 @@ def normalise(sample_summaries, output, cuts=None) -> dict:
     """N_K from the K2π candidates of the minimum-bias stream and the MC acceptances."""
     cuts = _cuts(cuts)
     info = {name: storage.read_json(path) for name, path in sample_summaries.items()}
-    minbias = info["data_minbias"]["normalisation"]
-    acceptances = mc_acceptances(info, cuts["background_channels"])
-    brs = {name: decays.channel(name).branching_ratio for name in acceptances}
-    flux = kaon_flux(minbias["weighted"], minbias["weighted_w2"], acceptances, brs)
     data = info["data"]
-    result = {
-        **flux.as_dict(),
-        "normalisation_channel": cuts["normalisation"]["channel"],
-        "n_norm_events": int(minbias["events"]),
-        "acceptance_by_channel": {
-            c: {"value": a.value, "error": a.error} for c, a in acceptances.items()
-        },
-        # the PNN-stream sample simulates the decays with a pion track only
-        "n_kaon_decays_true": data["n_fiducial"] / data["branching_fraction_simulated"],
-    }
+    # the PNN-stream sample simulates the decays with a pion track only
+    n_true = data["n_fiducial"] / data["branching_fraction_simulated"]
+    result = flux_record(info, [info["data_minbias"]], cuts, n_true)
     storage.write_json(output, result)
     return result
 
@@ -159,12 +154,12 @@ def background_budget(
         if source in control:
             region = control[source]
             cr, cr_w2 = _sum(t, _in(t, [region]))
-            f = sr / cr if cr > 0 else 0.0
-            f_err = (
-                f * math.sqrt(sr_w2 / sr**2 + cr_w2 / cr**2)
-                if sr > 0
-                else (math.sqrt(cr_w2) / cr if cr > 0 else 0.0)
-            )
+            f = f_err = 0.0
+            if cr > 0:
+                f = sr / cr
+                # an empty signal region counts as one event of the control region's mean weight
+                sr_w2_eff = sr_w2 if sr > 0 else (cr_w2 / cr) ** 2
+                f_err = math.sqrt(sr_w2_eff + f * f * cr_w2) / cr
             n_cr = float(_weighted(data)[_in(data, [region])].sum())
             n = n_cr * f
             # Poisson error of the control count (at least one event's worth) ⊕ f_kin error
@@ -238,7 +233,7 @@ def estimate(
     blind = not bool(config.get("unblind", False))
     # the PNN stream of the pseudo-data (the minimum-bias stream only normalises)
     data = pd.concat(
-        [t for n, t in tables.items() if is_pseudo_data(info[n]) and n != "data_minbias"],
+        [t for n, t in tables.items() if n in PNN_DATA_SAMPLES],
         ignore_index=True,
     )
     signal = cuts["signal_channel"]
@@ -327,9 +322,7 @@ def plot(candidates, summary_json, budget_path, spectrum_path, outdir, cuts=None
     cuts = _cuts(cuts)
     summary = storage.read_json(summary_json)
     tables = {name: storage.read_table(path) for name, path in candidates.items()}
-    data = pd.concat(
-        [t for n, t in tables.items() if n in ("data", "data_leptonic")], ignore_index=True
-    )
+    data = pd.concat([t for n, t in tables.items() if n in PNN_DATA_SAMPLES], ignore_index=True)
     signal_name = cuts["signal_channel"]
     signal = tables[signal_name].assign(weight=_weighted(tables[signal_name]))
     mc = pd.concat(
@@ -352,7 +345,7 @@ def plot(candidates, summary_json, budget_path, spectrum_path, outdir, cuts=None
         regions,
         tuple(cuts["regions"]["momentum"]),
         summary["blind"],
-        100.0,
+        float(cuts["labels"]["signal_scale"]),
         outdir,
         rich_window=tuple(cuts["regions"]["rich_window"]),
         title_label=cuts["labels"]["experiment"],

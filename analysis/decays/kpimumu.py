@@ -29,8 +29,8 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import KPIMUMU_A, KPIMUMU_B, M_K, M_MU, M_PI
 from analysis.decays import phase_space
-from analysis.kinematics import kallen, orthonormal_basis, to_lab, two_body_rest
-from analysis.rng import uniform, unit_circle
+from analysis.kinematics import kallen, to_lab, two_body_rest
+from analysis.rng import uniform
 
 R_PI2 = (M_PI / M_K) ** 2
 R_MU2 = (M_MU / M_K) ** 2
@@ -84,20 +84,11 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     dx, dy, dz = -ux, -uy, -uz
     beta2 = 1.0 - Z_MIN / z
     c = sample_cos_theta(state, beta2)
-    s = math.sqrt(max(0.0, 1.0 - c * c))
-    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(dx, dy, dz)
-    cp, sp = unit_circle(state)
-    wx = c * dx + s * (cp * e1x + sp * e2x)
-    wy = c * dy + s * (cp * e1y + sp * e2y)
-    wz = c * dz + s * (cp * e1z + sp * e2z)
-    q = 0.5 * m_mm * math.sqrt(beta2)
     e_mu = 0.5 * m_mm
-    gx, gy, gz = p * dx, p * dy, p * dz  # dimuon momentum in the kaon frame
-    mm = to_lab(gx, gy, gz, e_mm, m_mm, q * wx, q * wy, q * wz, e_mu)
-    mp = to_lab(gx, gy, gz, e_mm, m_mm, -q * wx, -q * wy, -q * wz, e_mu)
+    mu_m, mu_p = phase_space.pair_decay_lab(
+        state, (px, py, pz, e), M_K, p, (dx, dy, dz), e_mm, m_mm, e_mu * math.sqrt(beta2), e_mu, c
+    )
     pi = to_lab(px, py, pz, e, M_K, p * ux, p * uy, p * uz, e_pi)
-    mu_p = to_lab(px, py, pz, e, M_K, mp[0], mp[1], mp[2], mp[3])
-    mu_m = to_lab(px, py, pz, e, M_K, mm[0], mm[1], mm[2], mm[3])
     n = pt.add(table, n, pi[0], pi[1], pi[2], pi[3], vx, vy, vz, pt.PI_PLUS, True)
     n = pt.add(table, n, mu_p[0], mu_p[1], mu_p[2], mu_p[3], vx, vy, vz, pt.MUON_PLUS, True)
     return pt.add(table, n, mu_m[0], mu_m[1], mu_m[2], mu_m[3], vx, vy, vz, pt.MUON_MINUS, True)

@@ -175,3 +175,29 @@ def four_body_momenta(state, m_parent, ma, mb, mc, md, m_ab, m_cd):
         a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3],
         c[0], c[1], c[2], c[3], d[0], d[1], d[2], d[3],
     )  # fmt: skip
+
+
+@jit
+def pair_decay_lab(state, parent, m_parent, p, d, e_pair, m_pair, q, e_d, c):
+    """Lab four-momenta of the two equal-mass daughters of a pair (a virtual γ*, a νν̄).
+
+    ``parent`` = (px, py, pz, E) of the decaying parent (mass ``m_parent``) in the lab;
+    the pair flies with momentum ``p`` along the unit vector ``d`` in the parent frame,
+    with energy ``e_pair`` and mass ``m_pair``.  In the pair frame the first daughter
+    (momentum ``q``, energy ``e_d``) goes at cos θ = ``c`` to ``d`` with a uniform
+    azimuth, the second opposite.  Returns (first, second), each (px, py, pz, E).
+    """
+    dx, dy, dz = d
+    s = math.sqrt(max(0.0, 1.0 - c * c))
+    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(dx, dy, dz)
+    cp, sp = unit_circle(state)
+    wx = c * dx + s * (cp * e1x + sp * e2x)
+    wy = c * dy + s * (cp * e1y + sp * e2y)
+    wz = c * dz + s * (cp * e1z + sp * e2z)
+    gx, gy, gz = p * dx, p * dy, p * dz
+    a = to_lab(gx, gy, gz, e_pair, m_pair, q * wx, q * wy, q * wz, e_d)
+    b = to_lab(gx, gy, gz, e_pair, m_pair, -q * wx, -q * wy, -q * wz, e_d)
+    px, py, pz, e = parent
+    first = to_lab(px, py, pz, e, m_parent, a[0], a[1], a[2], a[3])
+    second = to_lab(px, py, pz, e, m_parent, b[0], b[1], b[2], b[3])
+    return first, second

@@ -38,8 +38,9 @@ import numpy as np
 from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import KL3_LAMBDA_P1, KL3_LAMBDA_P2, M_K, M_PI
-from analysis.kinematics import kallen, orthonormal_basis, to_lab, two_body_rest
-from analysis.rng import uniform, unit_circle
+from analysis.decays import phase_space
+from analysis.kinematics import kallen, to_lab, two_body_rest
+from analysis.rng import uniform
 
 Q2_MAX = (M_K - M_PI) ** 2
 
@@ -98,19 +99,11 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     # νν̄ along −u in the kaon frame; the neutrino direction w in the νν̄ frame
     dx, dy, dz = -ux, -uy, -uz
     c = sample_cos_theta(state)
-    s = math.sqrt(max(0.0, 1.0 - c * c))
-    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(dx, dy, dz)
-    cp, sp = unit_circle(state)
-    wx = c * dx + s * (cp * e1x + sp * e2x)
-    wy = c * dy + s * (cp * e1y + sp * e2y)
-    wz = c * dz + s * (cp * e1z + sp * e2z)
     q = 0.5 * m_nn
-    gx, gy, gz = p * dx, p * dy, p * dz  # νν̄ momentum in the kaon frame
-    nu = to_lab(gx, gy, gz, e_nn, m_nn, q * wx, q * wy, q * wz, q)
-    nubar = to_lab(gx, gy, gz, e_nn, m_nn, -q * wx, -q * wy, -q * wz, q)
+    a, b = phase_space.pair_decay_lab(
+        state, (px, py, pz, e), M_K, p, (dx, dy, dz), e_nn, m_nn, q, q, c
+    )
     pi = to_lab(px, py, pz, e, M_K, p * ux, p * uy, p * uz, e_pi)
-    a = to_lab(px, py, pz, e, M_K, nu[0], nu[1], nu[2], nu[3])
-    b = to_lab(px, py, pz, e, M_K, nubar[0], nubar[1], nubar[2], nubar[3])
     n = pt.add(table, n, pi[0], pi[1], pi[2], pi[3], vx, vy, vz, pt.PI_PLUS, True)
     n = pt.add(table, n, a[0], a[1], a[2], a[3], vx, vy, vz, pt.NEUTRINO, False)
     return pt.add(table, n, b[0], b[1], b[2], b[3], vx, vy, vz, pt.NEUTRINO, False)

@@ -133,16 +133,6 @@ _C_TRUTH = _C["true_channel"]
 
 
 @jit
-def beam_particle(state, g):
-    """An accidental beam particle at GTK3: (px, py, pz, x, y) with the beam's spreads."""
-    p = g.beam_momentum + g.beam_momentum_spread * normal(state)
-    ax = g.beam_divergence * normal(state)
-    ay = g.beam_divergence * normal(state)
-    pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
-    return ax * pz, ay * pz, pz, g.beam_spot_x * normal(state), g.beam_spot_y * normal(state)
-
-
-@jit
 def gtk_measurement(state, px, py, pz, x, y, g):
     """The GTK measurement of a beam particle (momentum, slopes, position at GTK3)."""
     p = math.sqrt(px * px + py * py + pz * pz) + g.gtk_sigma_p * normal(state)
@@ -177,16 +167,6 @@ def cherenkov_angle(p, mass, n_minus_1):
     if x >= 1.0:
         return np.nan
     return math.acos(x)
-
-
-@jit
-def rich_momentum(theta, mass, n_minus_1):
-    """Momentum from a Cherenkov angle in the mass hypothesis ``mass``: m/√(n²cos²θ − 1)."""
-    c = (1.0 + n_minus_1) * math.cos(theta)
-    s = c * c - 1.0
-    if not s > 0.0:
-        return np.nan
-    return mass / math.sqrt(s)
 
 
 @jit
@@ -410,8 +390,8 @@ def simulate_batch(
             measure_track(state, table, i, g, tracks[0])
             # the beam track associated with the pion: the kaon, or a pile-up accidental
             mismatch = uniform(state) < g.gtk_mismatch_probability
-            if mismatch:
-                bx, by, bz, bx0, by0 = beam_particle(state, g)
+            if mismatch:  # an independent beam particle (its decay point is not used)
+                bx, by, bz, bx0, by0, _ = kaon_at_start(state, g)
             else:
                 bx, by, bz, bx0, by0 = kx, ky, kz, x0, y0
             gx, gy, gz, gx0, gy0 = gtk_measurement(state, bx, by, bz, bx0, by0, g)
@@ -431,6 +411,7 @@ def simulate_batch(
                 ty,
             )
             px, py, pz = tracks[0, _T_PX], tracks[0, _T_PY], tracks[0, _T_PZ]
+            p_meas = math.sqrt(px * px + py * py + pz * pz)
             m2 = m2_miss(gx, gy, gz, px, py, pz, M_PI)
             weight = g.run_downscale * mc_weight
             if weighted and g.importance_peak_downscale > 1.0 and in_peak(m2, g):
@@ -447,14 +428,13 @@ def simulate_batch(
                 )
                 if not math.isnan(theta):
                     if weighted and g.importance_rich > 0.0:
-                        p_meas = math.sqrt(px * px + py * py + pz * pz)
                         theta, w_rich = rich_importance(state, theta, p_meas, g)
                         weight *= w_rich
                     else:
                         theta += g.rich_sigma_theta * normal(state)
             # blinding last: every random draw is made, so the pseudo-data outside the
             # boxes is the same blind or unblinded
-            if blind and in_blind_box(m2, math.sqrt(px * px + py * py + pz * pz), g):
+            if blind and in_blind_box(m2, p_meas, g):
                 continue
             row = rows[k]
             row[0] = ev

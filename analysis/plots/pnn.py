@@ -26,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from scipy.stats import chi2
 
+from analysis.analyses import PNN_FIGURES  # the file stems of plot_all_pnn_figures
 from analysis.decays import CHANNELS
 from analysis.plots.spectrum import _bin_table
 from analysis.plots.style import (
@@ -39,8 +40,6 @@ from analysis.plots.style import (
     save_figure,
 )
 
-#: File stems written by :func:`plot_all_pnn_figures`.
-PNN_FIGURES = ("m2_vs_momentum", "m2_straw_vs_rich", "m2_miss", "background_budget")
 M2_LABEL = r"$m^2_{\mathrm{miss}}$ [GeV$^2/c^4$]"
 P_LABEL = r"$p_{\pi^+}$ [GeV/$c$]"
 SIGNAL_LABEL = r"$\pi^+\nu\bar{\nu}$ (SM)"

@@ -14,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.constants import M_K, M_PI
+from analysis.constants import M_PI
 from analysis.experiments.na62_pnn import GEOMETRY, STREAM_MINBIAS, STREAM_PNN
+from analysis.missing_mass import missing_mass_squared
 from analysis.selections.single_track import cutflow
 
 #: Region codes of the candidate tables (``region`` column); −1: outside every region.
@@ -39,11 +40,6 @@ TRUTH_COLUMNS = {
 }
 
 
-def _m2(kx, ky, kz, px, py, pz) -> np.ndarray:
-    e = np.sqrt(kx**2 + ky**2 + kz**2 + M_K**2) - np.sqrt(px**2 + py**2 + pz**2 + M_PI**2)
-    return e**2 - (kx - px) ** 2 - (ky - py) ** 2 - (kz - pz) ** 2
-
-
 def rich_momentum(theta, n_minus_1: float = GEOMETRY.rich_n_minus_1) -> np.ndarray:
     """Pion-hypothesis momentum from the Cherenkov angle: m_π/√(n²cos²θ − 1); NaN without one."""
     c = (1.0 + n_minus_1) * np.cos(np.asarray(theta, dtype=np.float64))
@@ -65,10 +61,11 @@ def kinematics(df: pd.DataFrame) -> pd.DataFrame:
     p = np.sqrt(px**2 + py**2 + pz**2)
     theta = df["rich_theta"].to_numpy(dtype=np.float64)
     scale = rich_momentum(theta) / p
+    kaon = (kx, ky, kz)
     return pd.DataFrame(
         {
-            "m2_miss": _m2(kx, ky, kz, px, py, pz),
-            "m2_miss_rich": _m2(kx, ky, kz, px * scale, py * scale, pz * scale),
+            "m2_miss": missing_mass_squared(kaon, px, py, pz, M_PI),
+            "m2_miss_rich": missing_mass_squared(kaon, px * scale, py * scale, pz * scale, M_PI),
             "p_pi": p,
             "m_rich": rich_mass(theta, p),
         },
@@ -108,6 +105,7 @@ def in_signal_box(kin: pd.DataFrame, cuts: dict) -> np.ndarray:
 
 
 def _common(df: pd.DataFrame, kin: pd.DataFrame, cuts: dict) -> dict[str, np.ndarray]:
+    """Cuts shared by the PNN and the normalisation selections, in cut-flow order."""
     c = cuts["selection"]
     return {
         "vertex in the fiducial region": _inside(df["z_vtx"].to_numpy(), c["z_vtx"]),
@@ -121,15 +119,21 @@ def _is_mc(df: pd.DataFrame) -> bool:
     return "true_channel" in df
 
 
-def pnn_candidates(df: pd.DataFrame, cuts: dict) -> tuple[pd.DataFrame, list[dict]]:
+def shared_inputs(df: pd.DataFrame, cuts: dict) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The kinematics and the common cuts of a batch, computed once for both selections."""
+    kin = kinematics(df)
+    return kin, _common(df, kin, cuts)
+
+
+def pnn_candidates(df: pd.DataFrame, cuts: dict, shared=None) -> tuple[pd.DataFrame, list[dict]]:
     """Events of the PNN stream passing the selection, with their region, and the cut flow.
 
     Monte Carlo rows carry the probabilities of passing the vetoes and the pion
     identification (``w_veto``, ``w_pid``); the pseudo-data passed them as drawn
-    decisions in the trigger (both 1).
+    decisions in the trigger (both 1).  ``shared``: :func:`shared_inputs` of ``df``.
     """
-    kin = kinematics(df)
-    masks = {"PNN stream": df["stream"].to_numpy() == STREAM_PNN, **_common(df, kin, cuts)}
+    kin, common = shared or shared_inputs(df, cuts)
+    masks = {"PNN stream": df["stream"].to_numpy() == STREAM_PNN, **common}
     masks["momentum"] = _inside(kin["p_pi"].to_numpy(), cuts["selection"]["momentum"])
     passed, flow = cutflow(df, masks)
     sel = df[passed]
@@ -145,17 +149,19 @@ def pnn_candidates(df: pd.DataFrame, cuts: dict) -> tuple[pd.DataFrame, list[dic
     return out, flow
 
 
-def normalisation_candidates(df: pd.DataFrame, cuts: dict) -> tuple[pd.DataFrame, list[dict]]:
+def normalisation_candidates(
+    df: pd.DataFrame, cuts: dict, shared=None
+) -> tuple[pd.DataFrame, list[dict]]:
     """K+ → π+π0 candidates of the minimum-bias stream (MC: every row), and the cut flow.
 
     The PNN selection without the veto and identification conditions, 15–35 GeV/c
-    and m²_miss in the π+π0 region.
+    and m²_miss in the π+π0 region.  ``shared``: :func:`shared_inputs` of ``df``.
     """
-    kin = kinematics(df)
+    kin, common = shared or shared_inputs(df, cuts)
     masks = {}
     if not _is_mc(df):
         masks["minimum-bias stream"] = df["stream"].to_numpy() == STREAM_MINBIAS
-    masks |= _common(df, kin, cuts)
+    masks |= common
     masks["momentum"] = _inside(kin["p_pi"].to_numpy(), cuts["regions"]["momentum"])
     masks["pi+ pi0 region"] = _inside(kin["m2_miss"].to_numpy(), cuts["regions"]["k2pi"])
     passed, flow = cutflow(df, masks)
