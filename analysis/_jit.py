@@ -17,11 +17,20 @@ compilation options are decided in one place:
     tests compare them, and ``nan`` checks must work.
 ``nogil=True``
     Kernels release the GIL so callers may use threads.
+No Numba runtime (NRT) for ``jit`` kernels
+    Kernels that allocate no arrays are compiled without the NRT: their array
+    arguments are then not reference counted.  With the NRT, every call of a
+    helper that takes an array (the random state, the particle table) pays an
+    atomic increment and decrement of the array's reference count, which cost
+    more than half of the time of the simulation chain, and which threads
+    sharing an array contend for.  Scratch arrays are allocated once per block
+    by the ``pjit`` kernel that drives the event loop and passed down.
 
-``jit`` is for scalar helpers and serial kernels; ``pjit`` adds
-``parallel=True`` for kernels whose outer loop is a ``numba.prange`` over
-independent blocks.  Each block owns its random stream (``analysis.rng``), so
-results never depend on the number of threads.
+``jit`` is for scalar helpers and serial, allocation-free kernels
+(``jit(allocates=True)`` for a serial kernel that creates arrays); ``pjit``
+adds ``parallel=True`` and the NRT for kernels whose outer loop is a
+``numba.prange`` over independent blocks.  Each block owns its random stream
+(``analysis.rng``), so results never depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -57,14 +66,18 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 _OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False, "nogil": True}
 
 
-def jit(func=None, **extra):
-    """Compile ``func`` with the house options (usable bare or with overrides)."""
-    options = {**_OPTIONS, **extra}
+def jit(func=None, *, allocates=False, **extra):
+    """Compile ``func`` with the house options (usable bare or with overrides).
+
+    ``allocates=True`` compiles with the Numba runtime, which a kernel that
+    creates arrays needs.
+    """
+    options = {**_OPTIONS, "_nrt": bool(allocates), **extra}
     if func is None:
         return numba.njit(**options)
     return numba.njit(**options)(func)
 
 
 def pjit(func=None, **extra):
-    """Like :func:`jit` with ``parallel=True`` for ``prange`` loops."""
-    return jit(func, parallel=True, **extra)
+    """Like :func:`jit` with ``parallel=True`` (and the runtime) for ``prange`` loops."""
+    return jit(func, parallel=True, allocates=True, **extra)

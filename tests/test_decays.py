@@ -65,7 +65,7 @@ def _key(name):
 # ----------------------------------------------------------------- compiled drivers
 
 
-@jit
+@jit(allocates=True)
 def _decay_many(key, code, n, px, py, pz, m_hnl):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -79,7 +79,7 @@ def _decay_many(key, code, n, px, py, pz, m_hnl):
     return tables, counts
 
 
-@jit
+@jit(allocates=True)
 def _k3pi_dalitz(key, n, neutral, matrix_element):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -98,7 +98,7 @@ def _k3pi_dalitz(key, n, neutral, matrix_element):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _kl3_dalitz(key, n, m_lepton, rho_max):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -110,7 +110,7 @@ def _kl3_dalitz(key, n, m_lepton, rho_max):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _kl3_density(m_lepton, points):
     out = np.empty(points.shape[0])
     for i in range(points.shape[0]):
@@ -118,7 +118,7 @@ def _kl3_density(m_lepton, points):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _pi0_at_rest(key, n, capacity):
     """Decay n π0 at rest; returns the particle counts and the first ``capacity`` Dalitz decays."""
     state = np.empty(4, np.uint64)
@@ -140,7 +140,7 @@ def _pi0_at_rest(key, n, capacity):
     return counts, dalitz[:k]
 
 
-@jit
+@jit(allocates=True)
 def _fly(key, n, pid, mass, p, z_end, forced):
     """Send n particles from the origin along +z through ``propagate`` (no magnet).
 
@@ -163,7 +163,7 @@ def _fly(key, n, pid, mass, p, z_end, forced):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _choose_many(key, n, codes, cumulative):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)

@@ -65,14 +65,14 @@ def _chi2_p(obs, prob):
 # ----------------------------------------------------------------- compiled drivers
 
 
-@jit
+@jit(allocates=True)
 def _new_state(key):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
     return state
 
 
-@jit
+@jit(allocates=True)
 def _decays(key, code, n, rows, px, py, pz):
     """n decays through dispatch.generate: the first ``rows`` rows of each table, and the counts."""
     state = _new_state(key)
@@ -87,7 +87,7 @@ def _decays(key, code, n, rows, px, py, pz):
     return out, counts
 
 
-@jit
+@jit(allocates=True)
 def _ke4_then_decays_in_flight(key, n, z_end):
     """K_e4 decays followed by natural π/μ decays in flight up to ``z_end``; full tables."""
     state = _new_state(key)

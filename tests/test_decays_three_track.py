@@ -65,14 +65,14 @@ def _dalitz_integral(func, m, ma, mb, mc, n_outer=200, n_inner=40):
 # ----------------------------------------------------------------- compiled drivers
 
 
-@jit
+@jit(allocates=True)
 def _new_state(key):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
     return state
 
 
-@jit
+@jit(allocates=True)
 def _decays(key, code, n, rows, px, py, pz, m_hnl, lifetime_ps):
     """n decays through dispatch.generate: the first ``rows`` rows of each table, and the counts."""
     state = _new_state(key)
@@ -88,7 +88,7 @@ def _decays(key, code, n, rows, px, py, pz, m_hnl, lifetime_ps):
     return out, counts
 
 
-@jit
+@jit(allocates=True)
 def _k3pi_uv(key, n):
     """Dalitz (u, v) of n K+ → π+π+π− decays at rest, from the generated four-vectors."""
     state = _new_state(key)
@@ -107,7 +107,7 @@ def _k3pi_uv(key, n):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _pions_decayed(key, n, p, length):
     """How many of n π+ of momentum p along z decay within ``length`` (natural decays)."""
     state = _new_state(key)
@@ -121,7 +121,7 @@ def _pions_decayed(key, n, p, length):
     return decayed
 
 
-@jit
+@jit(allocates=True)
 def _hnl_times(key, n, lifetime_ps):
     """Generated proper time (from a copy of the stream) and the one read back from the N row."""
     state = _new_state(key)

@@ -71,7 +71,7 @@ def _along(p, tx, ty):
 # ----------------------------------------------------------------- compiled drivers
 
 
-@jit
+@jit(allocates=True)
 def _measure_many(key, table, i, g, n):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -83,18 +83,18 @@ def _measure_many(key, table, i, g, n):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _acceptance(table, i, g):
     return na62.in_acceptance(table, i, g)
 
 
-@jit
+@jit(allocates=True)
 def _momentum_at_magnet(table, i, g):
     p, j = na62.true_momentum_at_magnet(table, i, g)
     return p, j
 
 
-@jit
+@jit(allocates=True)
 def _lkr_many(key, table, i, g, n):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -104,12 +104,12 @@ def _lkr_many(key, table, i, g, n):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _vertex(trk):
     return na62.beam_axis_vertex(trk)
 
 
-@jit
+@jit(allocates=True)
 def _vetoes_many(key, table, n_primary, tracks, n_tracks, g, n):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)

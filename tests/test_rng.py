@@ -24,7 +24,7 @@ MASK = (1 << 64) - 1
 # ----------------------------------------------------------------- drivers (compiled, cached)
 
 
-@jit
+@jit(allocates=True)
 def _raw(state0, n):
     state = state0.copy()
     out = np.empty(n, np.uint64)
@@ -33,14 +33,14 @@ def _raw(state0, n):
     return out
 
 
-@jit
+@jit(allocates=True)
 def _seeded_state(key, block):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, block)
     return state
 
 
-@jit
+@jit(allocates=True)
 def _splitmix_sequence(x, n):
     out = np.empty(n, np.uint64)
     for i in range(n):

@@ -309,7 +309,7 @@ def simulate_batch(
             _, mc_weight = inflight.propagate(
                 state, table, n, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0, forced
             )
-            if accepted_tracks(table, n, g, accepted) != 3:
+            if accepted_tracks(table, n, g, accepted, 3) != 3:
                 continue
             row = rows[k]
             stream = trigger_and_record(state, table, g, tracks, accepted, muv, row)

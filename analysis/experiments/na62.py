@@ -196,7 +196,7 @@ def simulate_batch(
                 g.spectrometer_kick,
                 forced,
             )
-            n_tracks = accepted_tracks(table, n_primary, g, accepted)
+            n_tracks = accepted_tracks(table, n_primary, g, accepted, 1)
             if n_tracks != 1 and n_tracks != 3:
                 continue
             stream = trigger_and_record(

@@ -359,7 +359,7 @@ def simulate_batch(
                 g.spectrometer_kick,
                 forced,
             )
-            if accepted_tracks(table, n_primary, g, accepted) != 1:
+            if accepted_tracks(table, n_primary, g, accepted, 1) != 1:
                 continue
             i = accepted[0]
             if pt.charge(int(table[i, pt.PID])) <= 0:

@@ -364,20 +364,34 @@ def _write_tracks(row, tracks, n_tracks):
 
 
 @jit
-def accepted_tracks(table, n_primary, g, accepted):
+def _is_charged_visible(table, i):
+    return table[i, pt.VISIBLE] != 0.0 and pt.charge(int(table[i, pt.PID])) != 0
+
+
+@jit
+def accepted_tracks(table, n_primary, g, accepted, needed):
     """Charged particles crossing the spectrometer: rows into ``accepted``; returns the count.
 
-    Counting stops at ``len(accepted)``: the trigger wants one or three tracks.
+    Counting stops at ``len(accepted) + 1`` (the trigger wants at most
+    ``len(accepted)`` tracks) and as soon as fewer than ``needed`` tracks can
+    still be found; the count returned is then below ``needed``.
     """
+    n_left = 0
+    for i in range(n_primary):
+        if _is_charged_visible(table, i):
+            n_left += 1
     n_tracks = 0
     for i in range(n_primary):
-        if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
+        if not _is_charged_visible(table, i):
             continue
+        n_left -= 1
         if in_acceptance(table, i, g):
             if n_tracks == accepted.shape[0]:
                 return n_tracks + 1
             accepted[n_tracks] = i
             n_tracks += 1
+        elif n_tracks + n_left < needed:
+            return n_tracks
     return n_tracks
 
 
