@@ -144,13 +144,8 @@ def _signed32(u):
 
 
 @jit
-def normal(state):
-    """A standard normal deviate (ziggurat method, 128 layers; exact, ~99% fast path)."""
-    u = next_u64(state)
-    hz = _signed32(u)
-    iz = np.int64(u & _U64(127))
-    if abs(hz) < _ZIG_K[iz]:
-        return hz * _ZIG_W[iz]
+def _normal_slow(state, hz, iz):
+    """The ziggurat beyond its fast path: wedges and the tail (about 1% of the draws)."""
     while True:
         x = hz * _ZIG_W[iz]
         if iz == 0:  # the tail beyond r, by Marsaglia's exponential rejection
@@ -167,6 +162,20 @@ def normal(state):
         iz = np.int64(u & _U64(127))
         if abs(hz) < _ZIG_K[iz]:
             return hz * _ZIG_W[iz]
+
+
+@jit
+def normal(state):
+    """A standard normal deviate (ziggurat method, 128 layers; exact, ~99% fast path).
+
+    The fast path is kept apart from the rest so that it inlines into callers.
+    """
+    u = next_u64(state)
+    hz = _signed32(u)
+    iz = np.int64(u & _U64(127))
+    if abs(hz) < _ZIG_K[iz]:
+        return hz * _ZIG_W[iz]
+    return _normal_slow(state, hz, iz)
 
 
 @jit
