@@ -38,7 +38,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# A run killed with kill -9 leaves its locks behind: remove them unless a run is live.
+UNLOCK_STALE := $(BIN)/python -m analysis unlock-stale
+
 run: $(STAMP)
+	$(UNLOCK_STALE)
 	$(SNAKEMAKE) --cores $(CORES)
 
 lint: $(STAMP)
@@ -49,6 +53,7 @@ test: lint
 	$(BIN)/python -m pytest
 
 paper: $(STAMP)
+	$(UNLOCK_STALE)
 	$(SNAKEMAKE) --cores $(CORES) --configfile config/paper.yaml
 
 report: run

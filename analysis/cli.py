@@ -158,6 +158,25 @@ def _plot(args) -> int:
     return 0
 
 
+def _unlock_stale(args) -> int:
+    from analysis.stale_locks import remove_stale_locks
+
+    state = remove_stale_locks(args.directory)
+    if not state.locks:
+        return 0
+    if state.stale:
+        print(
+            f"removed {len(state.locks)} lock(s) of a Snakemake run that was killed",
+            file=sys.stderr,
+        )
+    elif state.live_processes:
+        pids = ", ".join(map(str, state.live_processes))
+        print(f"locks kept: Snakemake runs in {args.directory} (pid {pids})", file=sys.stderr)
+    else:
+        print("locks kept: cannot tell a killed run from a live one here", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
@@ -241,6 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spectrum", required=True, type=Path)
     p.add_argument("--outdir", required=True, type=Path)
     p.set_defaults(func=_plot)
+
+    p = sub.add_parser(
+        "unlock-stale", help="remove the Snakemake locks of a killed run (none if one is live)"
+    )
+    p.add_argument("--directory", type=Path, default=Path("."), help="working directory")
+    p.set_defaults(func=_unlock_stale)
     return parser
 
 

@@ -262,12 +262,12 @@ def test_results_do_not_depend_on_cores_or_chunking(baseline, rechunked):
 
 @pytest.mark.slow
 def test_run_killed_mid_way_completes_identically_when_rerun(tmp_path, code_root, baseline):
-    """``kill -9`` of the whole workflow while jobs run, then ``--unlock`` and the same command.
+    """``kill -9`` of the whole workflow while jobs run, then the same command.
 
-    Snakemake cannot tell the lock of a killed run from that of a live one, so the
-    stale lock is removed explicitly; the rerun then redoes the interrupted jobs
-    (``rerun-incomplete`` in profiles/default) and gives the results of an
-    uninterrupted run.
+    The command is what ``make run`` does: remove the locks of a killed run
+    (``python -m analysis unlock-stale``, which keeps them while a run is live),
+    then Snakemake, which redoes the interrupted jobs (``rerun-incomplete`` in
+    profiles/default) and gives the results of an uninterrupted run.
     """
     workdir = make_workdir(tmp_path / "killed")
     arguments = ["--cores", "2", *config_arguments()]
@@ -286,12 +286,16 @@ def test_run_killed_mid_way_completes_identically_when_rerun(tmp_path, code_root
             assert process.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "no simulation chunk appeared"
             time.sleep(0.1)
+        live = run_cli(["unlock-stale"], cwd=workdir, code_root=code_root)
+        assert "locks kept: Snakemake runs" in live.stderr, output_of(live)
+        assert any((workdir / ".snakemake" / "locks").glob("*.lock"))
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     assert not (results_dir(workdir) / "summary.json").exists()
-    unlock = run_snakemake(workdir, [*arguments, "--unlock"], code_root=code_root)
+    unlock = run_cli(["unlock-stale"], cwd=workdir, code_root=code_root)
     assert unlock.returncode == 0, output_of(unlock)
+    assert "lock(s) of a Snakemake run that was killed" in unlock.stderr, output_of(unlock)
     rerun = run_snakemake(workdir, arguments, code_root=code_root)
     assert rerun.returncode == 0, output_of(rerun)
     results = results_dir(workdir)
