@@ -18,8 +18,9 @@ compilation options are decided in one place:
 ``nogil=True``
     Kernels release the GIL so callers may use threads.
 No Numba runtime (NRT) for ``jit`` kernels
-    Kernels that allocate no arrays are compiled without the NRT: their array
-    arguments are then not reference counted.  With the NRT, every call of a
+    Kernels that allocate no arrays are compiled without the NRT (Numba's
+    ``_nrt`` option): their array arguments are then not reference counted.
+    With the NRT, every call of a
     helper that takes an array (the random state, the particle table) pays an
     atomic increment and decrement of the array's reference count, which cost
     more than half of the time of the simulation chain, and which threads
