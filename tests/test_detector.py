@@ -19,7 +19,7 @@ from analysis import rng
 from analysis._jit import jit
 from analysis.constants import CTAU_K, M_E, M_K, M_MU, M_PI
 from analysis.detectors import calorimeter, transport
-from analysis.experiments import na62
+from analysis.experiments import na62, na62_response
 from analysis.scan import robust_sigma
 
 G = na62.GEOMETRY
@@ -374,14 +374,35 @@ def test_muon_and_pion_deposits():
     assert np.all(pi / 20.0 <= G.lkr_pion_shower_max_eop + 1e-12)
 
 
-def test_photon_detection_threshold_and_inefficiency():
+@jit(allocates=True)
+def _silence(table, n_primary, tracks, n_tracks, g):
+    return na62_response.veto_silence_probability(table, n_primary, tracks, n_tracks, g)
+
+
+def test_lkr_photon_threshold_and_inefficiency():
+    """An LKr photon is missed with the inefficiency of its energy bin, never below threshold.
+
+    The drawn decision (:func:`vetoes`) and the factorised weight of the Monte
+    Carlo (:func:`veto_silence_probability`) agree.
+    """
     n = 20_000
-    detector = (0.5, 5.0, 10.0, 0.1, 0.01, 0.001)  # threshold, edges, inefficiencies
-    below = draw(calorimeter.photon_detected, _key("g"), n, 0.4, *detector)
-    assert below.sum() == 0
-    for energy, ineff in [(2.0, 0.1), (7.0, 0.01), (20.0, 0.001)]:
-        seen = draw(calorimeter.photon_detected, _key(f"g{energy}"), n, energy, *detector)
-        assert abs((1 - seen.mean()) - ineff) < 5 * math.sqrt(ineff / n) + 1 / n
+    g = G._replace(
+        lkr_photon_threshold=0.5,
+        lkr_photon_inefficiency_edges_0=5.0,
+        lkr_photon_inefficiency_edges_1=10.0,
+        lkr_photon_inefficiency_0=0.1,
+        lkr_photon_inefficiency_1=0.01,
+        lkr_photon_inefficiency_2=0.001,
+    )
+    tracks = np.zeros((4, na62._T_N))
+    for energy, ineff in [(0.4, 1.0), (2.0, 0.1), (7.0, 0.01), (20.0, 0.001)]:
+        table, n_primary = _table((pt.PHOTON, _along(energy, 0.003, 0.002), (0.0, 0.0, 120.0)))
+        seen = _vetoes_many(_key(f"g{energy}"), table, n_primary, tracks, 0, _record(g), n)[:, 0]
+        assert _silence(table, n_primary, tracks, 0, _record(g)) == ineff
+        if ineff == 1.0:
+            assert seen.sum() == 0
+        else:
+            assert abs((1 - seen.mean()) - ineff) < 5 * math.sqrt(ineff / n) + 1 / n
 
 
 def test_lkr_energy_of_positron_track_gives_eop_one():

@@ -80,16 +80,3 @@ def photon_inefficiency(energy, threshold, edge_low, edge_high, ineff_low, ineff
     if energy < edge_high:
         return ineff_mid
     return ineff_high
-
-
-@jit
-def photon_detected(
-    state, energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
-):
-    """Whether an LKr cluster above threshold is seen (:func:`photon_inefficiency`)."""
-    if energy < threshold:
-        return False
-    ineff = photon_inefficiency(
-        energy, threshold, edge_low, edge_high, ineff_low, ineff_mid, ineff_high
-    )
-    return uniform(state) >= ineff

@@ -274,34 +274,49 @@ def veto_target(table, i, tracks, n_tracks, g):
 
 
 @jit
+def _veto_response(target, energy, g):
+    """(armed, inefficiency) of veto ``target`` for a particle of ``energy``.
+
+    A detector is armed above its energy threshold; it then misses the particle
+    with the inefficiency.
+    """
+    if target == VETO_IRC_SAC:
+        return energy > g.irc_sac_threshold, g.irc_sac_inefficiency
+    if target == VETO_LKR:
+        ineff = calorimeter.photon_inefficiency(
+            energy,
+            g.lkr_photon_threshold,
+            g.lkr_photon_inefficiency_edges_0,
+            g.lkr_photon_inefficiency_edges_1,
+            g.lkr_photon_inefficiency_0,
+            g.lkr_photon_inefficiency_1,
+            g.lkr_photon_inefficiency_2,
+        )
+        return energy >= g.lkr_photon_threshold, ineff
+    if target == VETO_LAV:
+        return energy > g.lav_threshold, g.lav_inefficiency
+    return False, 1.0
+
+
+@jit
 def vetoes(state, table, n_primary, tracks, n_tracks, g):
     """Extra LKr clusters, LAV and IRC/SAC signals from particles that are not tracks.
 
-    Each detector (:func:`veto_target`) has an energy threshold and an inefficiency.
+    Each detector (:func:`veto_target`) has an energy threshold and an
+    inefficiency (:func:`_veto_response`); one uniform draw per armed detector.
     """
     n_extra = 0
     lav = False
     irc = False
     for i in range(n_primary):
         target = veto_target(table, i, tracks, n_tracks, g)
-        energy = table[i, pt.E]
-        if target == VETO_IRC_SAC:
-            if energy > g.irc_sac_threshold and uniform(state) >= g.irc_sac_inefficiency:
+        armed, ineff = _veto_response(target, table[i, pt.E], g)
+        if armed and uniform(state) >= ineff:
+            if target == VETO_IRC_SAC:
                 irc = True
-        elif target == VETO_LKR:
-            if calorimeter.photon_detected(
-                state,
-                energy,
-                g.lkr_photon_threshold,
-                g.lkr_photon_inefficiency_edges_0,
-                g.lkr_photon_inefficiency_edges_1,
-                g.lkr_photon_inefficiency_0,
-                g.lkr_photon_inefficiency_1,
-                g.lkr_photon_inefficiency_2,
-            ):
+            elif target == VETO_LKR:
                 n_extra += 1
-        elif target == VETO_LAV:
-            if energy > g.lav_threshold and uniform(state) >= g.lav_inefficiency:
+            else:
                 lav = True
     return min(n_extra, 255), lav, irc
 
@@ -315,24 +330,9 @@ def veto_silence_probability(table, n_primary, tracks, n_tracks, g):
     """
     prob = 1.0
     for i in range(n_primary):
-        target = veto_target(table, i, tracks, n_tracks, g)
-        energy = table[i, pt.E]
-        if target == VETO_IRC_SAC:
-            if energy > g.irc_sac_threshold:
-                prob *= g.irc_sac_inefficiency
-        elif target == VETO_LKR:
-            prob *= calorimeter.photon_inefficiency(
-                energy,
-                g.lkr_photon_threshold,
-                g.lkr_photon_inefficiency_edges_0,
-                g.lkr_photon_inefficiency_edges_1,
-                g.lkr_photon_inefficiency_0,
-                g.lkr_photon_inefficiency_1,
-                g.lkr_photon_inefficiency_2,
-            )
-        elif target == VETO_LAV:
-            if energy > g.lav_threshold:
-                prob *= g.lav_inefficiency
+        armed, ineff = _veto_response(veto_target(table, i, tracks, n_tracks, g), table[i, pt.E], g)
+        if armed:
+            prob *= ineff
     return prob
 
 
