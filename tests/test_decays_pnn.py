@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from decay_drivers import VX, VY, VZ, decays, new_state
 from fourvectors import m2, to_rest
 from scipy import integrate, stats
 
@@ -34,7 +35,6 @@ from analysis.decays import (
 
 KAON_P = (0.0075, -0.004, 75.0)  # a beam kaon with a divergence-sized angle
 KAON = np.array([*KAON_P, math.sqrt(sum(p * p for p in KAON_P) + M_K**2)])
-VX, VY, VZ = 0.01, -0.02, 120.0
 FOUR = [pt.PX, pt.PY, pt.PZ, pt.E]
 PINUNU, KE4 = CHANNELS["pinunu"].code, CHANNELS["ke4"].code
 Q2_MAX = (M_K - M_PI) ** 2
@@ -66,31 +66,9 @@ def _chi2_p(obs, prob):
 
 
 @jit(allocates=True)
-def _new_state(key):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    return state
-
-
-@jit(allocates=True)
-def _decays(key, code, n, rows, px, py, pz):
-    """n decays through dispatch.generate: the first ``rows`` rows of each table, and the counts."""
-    state = _new_state(key)
-    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
-    out = np.zeros((n, rows, pt.N_COLUMNS))
-    counts = np.empty(n, np.int64)
-    e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
-    for i in range(n):
-        table[:] = 0.0
-        counts[i] = dispatch.generate(code, state, table, px, py, pz, e, VX, VY, VZ, 0.0, -1.0)
-        out[i] = table[:rows]
-    return out, counts
-
-
-@jit(allocates=True)
 def _ke4_then_decays_in_flight(key, n, z_end):
     """K_e4 decays followed by natural π/μ decays in flight up to ``z_end``; full tables."""
-    state = _new_state(key)
+    state = new_state(key)
     out = np.zeros((n, pt.MAX_PARTICLES, pt.N_COLUMNS))
     counts = np.empty(n, np.int64)
     px, py, pz = KAON_P
@@ -123,7 +101,7 @@ def test_channels_are_registered_with_dispatch():
     ],
 )
 def test_dispatch_particle_content(name, pids):
-    rows, counts = _decays(_key(f"dispatch/{name}"), CHANNELS[name].code, 500, 4, *KAON_P)
+    rows, counts = decays(_key(f"dispatch/{name}"), CHANNELS[name].code, 500, 4, *KAON_P, 0.0, -1.0)
     assert np.all(counts == len(pids))
     np.testing.assert_array_equal(
         rows[:, : len(pids), pt.PID], np.broadcast_to(pids, (500, len(pids)))
@@ -135,7 +113,7 @@ def _run_py_func_and_compiled(module, key, n):
     """n decays by the compiled kernel and by its .py_func, from the same stream."""
     tables = []
     for f in (module.generate, module.generate.py_func):
-        state = _new_state(key)
+        state = new_state(key)
         out = np.zeros((n, pt.MAX_PARTICLES, pt.N_COLUMNS))
         for i in range(n):
             f(state, out[i], 0, *KAON, VX, VY, VZ)
@@ -174,7 +152,7 @@ def _pnn_reference(q2, law="sm"):
 @pytest.fixture(scope="module")
 def pinunu_flight():
     """5e4 decays of a 75 GeV/c K+."""
-    rows, counts = _decays(_key("pinunu"), PINUNU, 50_000, 3, *KAON_P)
+    rows, counts = decays(_key("pinunu"), PINUNU, 50_000, 3, *KAON_P, 0.0, -1.0)
     assert np.all(counts == 3)
     return rows
 
@@ -182,7 +160,7 @@ def pinunu_flight():
 @pytest.fixture(scope="module")
 def pinunu_q2():
     """q² = M²(νν̄) of 2e5 decays at rest."""
-    rows, _ = _decays(_key("pinunu/rest"), PINUNU, 200_000, 3, 0.0, 0.0, 0.0)
+    rows, _ = decays(_key("pinunu/rest"), PINUNU, 200_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
     return m2(rows[:, 1, FOUR] + rows[:, 2, FOUR])
 
 
@@ -297,7 +275,7 @@ def _ke4_integral(f, law, a_lo=2 * M_PI, a_hi=M_K - M_E):
 @pytest.fixture(scope="module")
 def ke4_flight():
     """5e4 decays of a 75 GeV/c K+."""
-    rows, counts = _decays(_key("ke4"), KE4, 50_000, 4, *KAON_P)
+    rows, counts = decays(_key("ke4"), KE4, 50_000, 4, *KAON_P, 0.0, -1.0)
     assert np.all(counts == 4)
     return rows
 
@@ -305,7 +283,7 @@ def ke4_flight():
 @pytest.fixture(scope="module")
 def ke4_masses():
     """(M_ππ, M_eν) of 2e5 decays at rest."""
-    rows, _ = _decays(_key("ke4/rest"), KE4, 200_000, 4, 0.0, 0.0, 0.0)
+    rows, _ = decays(_key("ke4/rest"), KE4, 200_000, 4, 0.0, 0.0, 0.0, 0.0, -1.0)
     m_pipi = np.sqrt(m2(rows[:, 0, FOUR] + rows[:, 1, FOUR]))
     m_enu = np.sqrt(np.clip(m2(rows[:, 2, FOUR] + rows[:, 3, FOUR]), 0, None))
     return m_pipi, m_enu

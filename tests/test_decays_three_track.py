@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from decay_drivers import VX, VY, VZ, decays, new_state
 from fourvectors import m2, to_rest
 from iminuit import Minuit
 from scipy import integrate, stats
@@ -28,7 +29,6 @@ from analysis.simulate import Sample
 
 KAON_P = (0.0075, -0.004, 60.0)  # an NA48/2 beam kaon
 KAON = np.array([*KAON_P, math.sqrt(sum(p * p for p in KAON_P) + M_K**2)])
-VX, VY, VZ = 0.01, -0.02, 120.0
 FOUR = [pt.PX, pt.PY, pt.PZ, pt.E]
 M_N = 0.3
 T_MIN, T_MAX, PROMPT = C.HNL_T_MIN_PS, C.HNL_T_MAX_PS, C.HNL_PROMPT_FRACTION
@@ -66,32 +66,9 @@ def _dalitz_integral(func, m, ma, mb, mc, n_outer=200, n_inner=40):
 
 
 @jit(allocates=True)
-def _new_state(key):
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    return state
-
-
-@jit(allocates=True)
-def _decays(key, code, n, rows, px, py, pz, m_hnl, lifetime_ps):
-    """n decays through dispatch.generate: the first ``rows`` rows of each table, and the counts."""
-    state = _new_state(key)
-    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
-    out = np.zeros((n, rows, pt.N_COLUMNS))
-    counts = np.empty(n, np.int64)
-    e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
-    for i in range(n):
-        counts[i] = dispatch.generate(
-            code, state, table, px, py, pz, e, VX, VY, VZ, m_hnl, lifetime_ps
-        )
-        out[i] = table[:rows]
-    return out, counts
-
-
-@jit(allocates=True)
 def _k3pi_uv(key, n):
     """Dalitz (u, v) of n K+ → π+π+π− decays at rest, from the generated four-vectors."""
-    state = _new_state(key)
+    state = new_state(key)
     table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
     out = np.empty((n, 2))
     s = np.empty(3)
@@ -110,7 +87,7 @@ def _k3pi_uv(key, n):
 @jit(allocates=True)
 def _pions_decayed(key, n, p, length):
     """How many of n π+ of momentum p along z decay within ``length`` (natural decays)."""
-    state = _new_state(key)
+    state = new_state(key)
     table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
     e = math.sqrt(p * p + M_PI * M_PI)
     decayed = 0
@@ -124,7 +101,7 @@ def _pions_decayed(key, n, p, length):
 @jit(allocates=True)
 def _hnl_times(key, n, lifetime_ps):
     """Generated proper time (from a copy of the stream) and the one read back from the N row."""
-    state = _new_state(key)
+    state = new_state(key)
     table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
     out = np.empty((n, 2))
     e = math.sqrt(KAON_P[0] ** 2 + KAON_P[1] ** 2 + KAON_P[2] ** 2 + M_K * M_K)
@@ -199,8 +176,8 @@ def _kpimumu_density_reference(z, form_factor=True):
 def kpimumu_sample():
     """5e4 decays in flight and 1e5 at rest."""
     code = CHANNELS["kpimumu"].code
-    flight, _ = _decays(_key("kpimumu"), code, 50_000, 3, *KAON_P, 0.0, -1.0)
-    rest, _ = _decays(_key("kpimumu/rest"), code, 100_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
+    flight, _ = decays(_key("kpimumu"), code, 50_000, 3, *KAON_P, 0.0, -1.0)
+    rest, _ = decays(_key("kpimumu/rest"), code, 100_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
     return flight, rest
 
 
@@ -274,9 +251,9 @@ def test_kpimumu_muon_angle_is_one_minus_beta2_cos2(kpimumu_sample):
 
 def test_lnv_pimumu_is_uniform_phase_space():
     code = CHANNELS["pimumu_lnv"].code
-    flight, _ = _decays(_key("lnv"), code, 20_000, 3, *KAON_P, 0.0, -1.0)
+    flight, _ = decays(_key("lnv"), code, 20_000, 3, *KAON_P, 0.0, -1.0)
     _check_three_tracks(flight, [pt.PI_MINUS, pt.MUON_PLUS, pt.MUON_PLUS])
-    rest, _ = _decays(_key("lnv/rest"), code, 100_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
+    rest, _ = decays(_key("lnv/rest"), code, 100_000, 3, 0.0, 0.0, 0.0, 0.0, -1.0)
     m2_ab = m2(rest[:, 0, FOUR] + rest[:, 1, FOUR])  # π− μ+
     m2_bc = m2(rest[:, 1, FOUR] + rest[:, 2, FOUR])  # μ+ μ+
     lo, hi = _m2_bc_limits(M_K, M_PI, M_MU, M_MU, m2_ab)
@@ -301,7 +278,7 @@ def test_lnv_pimumu_is_uniform_phase_space():
 def hnl_sample(request):
     """4e4 decays of a 60 GeV/c K+ with m_N = 300 MeV and τ_N = 10 ps."""
     code = CHANNELS["hnl_pimu_lnv" if request.param else "hnl_pimu_lnc"].code
-    rows, counts = _decays(_key(f"hnl/{request.param}"), code, 40_000, 4, *KAON_P, M_N, 10.0)
+    rows, counts = decays(_key(f"hnl/{request.param}"), code, 40_000, 4, *KAON_P, M_N, 10.0)
     assert np.all(counts == 4)
     return request.param, rows
 
@@ -358,7 +335,7 @@ def test_hnl_proper_time_and_lab_decay_length(hnl_sample):
 
 
 def test_prompt_hnl_decays_at_the_kaon_vertex():
-    rows, _ = _decays(_key("hnl/prompt"), CHANNELS["hnl_pimu_lnv"].code, 2000, 4, *KAON_P, M_N, 0.0)
+    rows, _ = decays(_key("hnl/prompt"), CHANNELS["hnl_pimu_lnv"].code, 2000, 4, *KAON_P, M_N, 0.0)
     np.testing.assert_array_equal(
         rows[:, 2:, pt.X : pt.Z + 1], np.broadcast_to([VX, VY, VZ], (2000, 2, 3))
     )
@@ -435,7 +412,7 @@ def test_reweighting_to_prompt_and_bad_lifetimes(hnl_mc_times):
 def test_dispatch_particle_content(name, pids):
     code = CHANNELS[name].code
     assert getattr(dispatch, name.upper()) == code and 11 <= code <= 14
-    rows, counts = _decays(_key(f"dispatch/{name}"), code, 500, 4, *KAON_P, M_N, -1.0)
+    rows, counts = decays(_key(f"dispatch/{name}"), code, 500, 4, *KAON_P, M_N, -1.0)
     assert np.all(counts == len(pids))
     np.testing.assert_array_equal(
         rows[:, : len(pids), pt.PID], np.broadcast_to(pids, (500, len(pids)))
