@@ -57,7 +57,7 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/simulate.smk"
+include: "workflow/rules/generate_and_reconstruct.smk"
 include: "workflow/rules/select.smk"
 include: "workflow/rules/normalise.smk"
 include: "workflow/rules/scan.smk"

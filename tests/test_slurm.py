@@ -128,7 +128,10 @@ def test_every_job_but_the_target_is_a_slurm_job(slurm_run):
     assert len(set(submitted)) == len(submitted), f"SLURM job ids repeat: {submitted}"
     # Samples are spread over chunk jobs: every simulation chunk is a SLURM job of its own.
     n_chunks = len(list(slurm_run.results.glob("sim/*/chunk_*.parquet")))
-    assert rules.count("simulate") == n_chunks > 1, (rules.count("simulate"), n_chunks)
+    assert rules.count("generate_and_reconstruct") == n_chunks > 1, (
+        rules.count("generate_and_reconstruct"),
+        n_chunks,
+    )
 
 
 def test_job_states_come_from_squeue(slurm_run):
