@@ -9,17 +9,22 @@ m²_miss = m²_π0, K_μ2 at (m²_π − m²_μ)(1 − p_K/p).
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from analysis import samples
+from analysis.config import load_config
 from analysis.constants import M_K, M_MU, M_PI, M_PI0
 from analysis.experiments import experiment_module, na62_pnn
 from analysis.selections import load_cuts
 from analysis.selections import na62_pnn as sel
 from analysis.simulate import Sample, simulate
 
+ROOT = Path(__file__).resolve().parent.parent
 CUTS = load_cuts("na62_pnn")
 G = na62_pnn.GEOMETRY
 
@@ -146,6 +151,40 @@ def test_rich_importance_sampling_is_unbiased(tmp_path):
     f_imp, n_imp = fraction(biased, kin_b)
     assert n_imp > 20 * max(n_nat, 1)  # many more muons in the window
     assert f_imp == pytest.approx(f_nat, rel=4.0 / np.sqrt(max(n_nat, 1)))
+
+
+def test_normalisation_mc_gives_the_minimum_bias_acceptance(tmp_path):
+    """The K2π MC of the plan against the pseudo-data's minimum-bias stream, channel K2π only.
+
+    Its π+π0 peak is kept whole (not sampled 1 in peak_downscale), so the acceptance that converts the
+    minimum-bias K2π count into N_K has the MC's full statistics, and the weighted
+    MC (RICH importance sampling, veto weights) must reproduce the drawn stream.
+    """
+    plan = samples.plan_samples(load_config(ROOT / "config" / "config.yaml"), "na62_pnn")
+    mc_sample = plan["k2pi"].sample
+    minbias = plan["data_minbias"].sample
+    n = 400_000
+    acceptance = {}
+    for label, sample in {
+        "mc": mc_sample,
+        "minbias": replace(minbias, name="minbias_k2pi", channels={"k2pi": 1.0}),
+    }.items():
+        meta = simulate(sample, n, 5, tmp_path / f"{label}.parquet", progress=False)
+        cand, _ = sel.normalisation_candidates(pd.read_parquet(tmp_path / f"{label}.parquet"), CUTS)
+        w = cand["weight"].to_numpy()
+        if label == "mc":
+            # the peak is not sampled 1 in peak_downscale: only the RICH importance
+            # weight (at most 2, the defensive mixture) remains
+            assert len(w) > 20_000 and w.max() <= 2.0
+        else:
+            w = w / float(minbias.geometry["run_downscale"])
+        acceptance[label] = (
+            w.sum() / meta["n_fiducial"],
+            np.sqrt((w**2).sum()) / meta["n_fiducial"],
+        )
+    (a_mc, e_mc), (a_mb, e_mb) = acceptance["mc"], acceptance["minbias"]
+    assert 0.10 < a_mc < 0.20
+    assert abs(a_mc - a_mb) < 4.0 * np.hypot(e_mc, e_mb)
 
 
 def test_blind_boxes_are_never_written(tmp_path):
