@@ -52,9 +52,9 @@ def _max_weight(ma, mb, mc, g, h, k, n=400):
     best = 0.0
     for m2_ab in ab:
         lo, hi = phase_space.m2_bc_limits.py_func(M_K, ma, mb, mc, m2_ab)
-        for m2_bc in np.linspace(lo, hi, n // 4):
-            u, v = dalitz_uv.py_func(M_K, ma, mb, mc, m2_ab, m2_bc)
-            best = max(best, matrix_element.py_func(u, v, g, h, k))
+        # the kernels are plain arithmetic: evaluated on the whole row at once
+        u, v = dalitz_uv.py_func(M_K, ma, mb, mc, m2_ab, np.linspace(lo, hi, n // 4))
+        best = max(best, float(matrix_element.py_func(u, v, g, h, k).max()))
     return 1.02 * best
 
 

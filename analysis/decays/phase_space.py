@@ -134,13 +134,29 @@ def max_pair_weight(m_parent, ma, mb, mc, md, n=101):
         step_ab, step_cd = (hi_ab - lo_ab) / (n - 1), (hi_cd - lo_cd) / (n - 1)
         best_ab, best_cd = lo_ab, lo_cd
         for m_ab in np.linspace(lo_ab, hi_ab, n):
-            for m_cd in np.linspace(lo_cd, hi_cd, n):
-                w = pair_weight.py_func(m_parent, ma, mb, mc, md, m_ab, m_cd)
-                if w > best:
-                    best, best_ab, best_cd = w, m_ab, m_cd
+            m_cd = np.linspace(lo_cd, hi_cd, n)
+            w = _pair_weight_row(m_parent, ma, mb, mc, md, m_ab, m_cd)
+            j = int(np.argmax(w))  # the first node of the row's maximum
+            if w[j] > best:
+                best, best_ab, best_cd = float(w[j]), m_ab, float(m_cd[j])
         lo_ab, hi_ab = best_ab - step_ab, best_ab + step_ab
         lo_cd, hi_cd = best_cd - step_cd, best_cd + step_cd
     return 1.02 * best
+
+
+def _p_star(m_parent, m1, m2):
+    """:func:`analysis.kinematics.two_body_momentum` on arrays, 0 where it is 0 or NaN."""
+    s = m_parent * m_parent
+    lam = (s - (m1 + m2) ** 2) * (s - (m1 - m2) ** 2)
+    return np.sqrt(np.maximum(lam, 0.0)) / (2.0 * m_parent)
+
+
+def _pair_weight_row(m_parent, ma, mb, mc, md, m_ab, m_cd):
+    """:func:`pair_weight` at one m_ab for an array of m_cd (0 outside the phase space)."""
+    inside = (m_ab > ma + mb) & (m_cd > mc + md) & (m_ab + m_cd < m_parent)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = _p_star(m_parent, m_ab, m_cd) * _p_star(m_ab, ma, mb) * _p_star(m_cd, mc, md)
+    return np.where(inside, w, 0.0)
 
 
 @jit
