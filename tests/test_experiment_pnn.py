@@ -156,9 +156,10 @@ def test_rich_importance_sampling_is_unbiased(tmp_path):
 def test_normalisation_mc_gives_the_minimum_bias_acceptance(tmp_path):
     """The K2π MC of the plan against the pseudo-data's minimum-bias stream, channel K2π only.
 
-    Its π+π0 peak is kept whole (not sampled 1 in peak_downscale), so the acceptance that converts the
-    minimum-bias K2π count into N_K has the MC's full statistics, and the weighted
-    MC (RICH importance sampling, veto weights) must reproduce the drawn stream.
+    Its π+π0 peak is kept whole (not sampled 1 in peak_downscale), so the acceptance
+    that converts the minimum-bias K2π count into N_K has the MC's full statistics,
+    and the weighted MC (RICH importance sampling, veto weights) must reproduce the
+    drawn stream.
     """
     plan = samples.plan_samples(load_config(ROOT / "config" / "config.yaml"), "na62_pnn")
     mc_sample = plan["k2pi"].sample
