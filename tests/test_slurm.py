@@ -11,7 +11,7 @@ Needs root (packages, daemons). Outside CI (environment variable ``CI`` unset) t
 skipped without root, or without apt-get on a machine without SLURM; in CI it never skips.
 On two cores the SLURM run takes three to four minutes and the local run one more; most
 of the SLURM run is overhead per job (two Snakemake start-ups in each job, the status
-polls) in a chain of about 25 jobs, the simulation jobs (2 threads) one at a time.
+polls) in a chain of about 25 jobs, the simulation jobs (one thread each) two at a time.
 """
 
 from __future__ import annotations
