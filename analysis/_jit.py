@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import numba
@@ -63,6 +64,16 @@ def _source_digest() -> str:
 if not os.environ.get("NUMBA_CACHE_DIR"):
     _base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     numba.config.CACHE_DIR = str(_base / "kaon-searches" / "numba" / _source_digest())
+
+# The geometry records of the NA62 runs and of NA48/2 extend the NA62 record
+# (same fields at the same offsets, more after them).  A helper compiled first
+# for the NA62 record is then reused for an extended one, which Numba accepts
+# with an "experimental" warning; the layout makes the reuse exact.
+warnings.filterwarnings(
+    "ignore",
+    message=r".*has been considered a subtype of",
+    category=numba.core.errors.NumbaExperimentalFeatureWarning,
+)
 
 _OPTIONS = {"cache": True, "error_model": "numpy", "fastmath": False, "nogil": True}
 
