@@ -372,6 +372,14 @@ def simulate_batch(
             w_veto = 1.0
             w_pid = 1.0
             if pnn:
+                # pseudo-data: the decision is drawn (on the thinned stream of the
+                # leptonic channels, whose pass probability never exceeds run.thinning);
+                # the draw comes first, so that an event already lost on its
+                # identification (w_veto ≤ 1: a muon, a positron) skips the vetoes
+                w_pid = pion_id_probability(table, i, g)
+                u = -1.0 if weighted else uniform(state) * g.run_thinning
+                if u >= w_pid:
+                    continue
                 # the vetoes need the track's particle and its LKr impact only
                 tracks[0, _T_ROOT] = i
                 tracks[0, _T_JLKR] = alive_at(table, i, g.lkr_z)
@@ -382,10 +390,7 @@ def simulate_batch(
                     * (1.0 - g.pid_random_veto)
                     * g.pnn_trigger_efficiency
                 )
-                w_pid = pion_id_probability(table, i, g)
-                # pseudo-data: draw the decision (on the thinned stream of the
-                # leptonic channels, whose pass probability never exceeds run.thinning)
-                if not weighted and uniform(state) * g.run_thinning >= w_veto * w_pid:
+                if u >= w_veto * w_pid:
                     continue
             measure_track(state, table, i, g, tracks[0])
             # the beam track associated with the pion: the kaon, or a pile-up accidental
