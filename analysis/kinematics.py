@@ -96,6 +96,21 @@ def isotropic_direction(state):
 
 
 @jit
+def isotropic_frame(state):
+    """A unit vector u uniform on the sphere and two unit vectors completing it to a basis.
+
+    With u = (sin θ cos φ, sin θ sin φ, cos θ) the spherical unit vectors
+    e_θ = (cos θ cos φ, cos θ sin φ, −sin θ) and e_φ = (−sin φ, cos φ, 0) are
+    orthogonal to u and to each other; unlike :func:`orthonormal_basis` they
+    need no normalisation.  Returns (ux, uy, uz, e1x, e1y, e1z, e2x, e2y, e2z).
+    """
+    cos_t = 2.0 * uniform(state) - 1.0
+    sin_t = math.sqrt(max(0.0, 1.0 - cos_t * cos_t))
+    c, s = unit_circle(state)
+    return sin_t * c, sin_t * s, cos_t, cos_t * c, cos_t * s, -sin_t, -s, c, 0.0
+
+
+@jit
 def orthonormal_basis(ux, uy, uz):
     """Two unit vectors that complete the unit vector u to a right-handed basis."""
     if abs(uz) < 0.9:

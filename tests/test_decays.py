@@ -457,6 +457,25 @@ def test_phase_space_limits_match_the_pdg_formula():
         assert phase_space.inside(M_K, *masses, s[10], 0.5 * (lo[10] + hi[10]))
 
 
+def test_dalitz_region_test_agrees_with_the_m2_limits():
+    """The polynomial (Gram determinant) test of phase_space.inside against the PDG limits."""
+    rng = np.random.default_rng(7)
+    for masses in [(M_PI, M_PI, M_PI), (M_PI0, M_PI0, M_PI), (M_PI0, M_MU, 0.0),
+                   (M_PI0, M_E, 0.0), (M_PI, M_MU, M_MU), (0.3, M_MU, 0.0)]:  # fmt: skip
+        ma, mb, mc = masses
+        m2_ab = rng.uniform((ma + mb) ** 2, (M_K - mc) ** 2, 20000)
+        m2_bc = rng.uniform((mb + mc) ** 2, (M_K - ma) ** 2, 20000)
+        lo, hi = _m2_bc_limits(M_K, *masses, m2_ab)
+        clear = np.minimum(np.abs(m2_bc - lo), np.abs(m2_bc - hi)) > 1e-9
+        got = np.array([phase_space.inside(M_K, *masses, x, y) for x, y in zip(m2_ab, m2_bc)])
+        expected = (m2_bc >= lo) & (m2_bc <= hi)
+        assert 0.3 < expected.mean() < 0.8
+        np.testing.assert_array_equal(got[clear], expected[clear])
+        # outside the rectangle of the two ranges nothing is inside
+        assert not phase_space.inside(M_K, *masses, (ma + mb) ** 2 * 0.99, m2_bc[0])
+        assert not phase_space.inside(M_K, *masses, m2_ab[0], (M_K - ma) ** 2 * 1.01)
+
+
 def test_uniform_phase_space_density():
     """Pure phase space is flat in (m²_ab, m²_bc): the m²_ab density ∝ width of the plot."""
     n = 100_000

@@ -85,9 +85,9 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
             zd = z0 - lam_z * math.log1p(-uniform(state) * p_decay)
         else:
             # natural decay: flight L = −λ ln(1 − u); P(L < z_end − z0) ≤ (z_end − z0)/λ,
-            # so u above that bound needs no transcendental call (the common case)
+            # so u above that bound needs no division or transcendental call (the common case)
             u = uniform(state)
-            if u >= (z_end - z0) / lam_z or u >= decay_probability(pz, mass, ctau, z_end - z0):
+            if u * lam_z >= z_end - z0 or u >= decay_probability(pz, mass, ctau, z_end - z0):
                 i += 1
                 continue
             zd = z0 - lam_z * math.log1p(-u)

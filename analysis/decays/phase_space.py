@@ -30,7 +30,7 @@ import numpy as np
 
 from analysis._jit import jit
 from analysis.kinematics import (
-    isotropic_direction,
+    isotropic_frame,
     orthonormal_basis,
     to_lab,
     two_body_momentum,
@@ -51,12 +51,32 @@ def m2_bc_limits(m_parent, ma, mb, mc, m2_ab):
 
 
 @jit
+def kibble(x, y, z, u, v, w):
+    """The basic four-particle Gram determinant G(x, y, z, u, v, w).
+
+    E. Byckling and K. Kajantie, *Particle Kinematics* (Wiley, 1973), eq. (IV.5.23).
+    """
+    return (
+        x * x * y + x * y * y + z * z * u + z * u * u + v * v * w + v * w * w
+        + x * z * w + x * u * v + y * z * v + y * u * w
+        - x * y * (z + u + v + w) - z * u * (x + y + v + w) - v * w * (x + y + z + u)
+    )  # fmt: skip
+
+
+@jit
 def inside(m_parent, ma, mb, mc, m2_ab, m2_bc):
-    """True if (m²_ab, m²_bc) lies inside the Dalitz plot."""
+    """True if (m²_ab, m²_bc) lies inside the Dalitz plot.
+
+    Inside the rectangle of the two ranges the Dalitz region is
+    G(m²_ab, m²_bc, m²_a, m²_c, M², m²_b) ≤ 0 (Byckling–Kajantie, ch. V.3):
+    a polynomial test, without the square roots and divisions of
+    :func:`m2_bc_limits` (this test is the inner loop of every 3-body generator).
+    """
     if m2_ab < (ma + mb) ** 2 or m2_ab > (m_parent - mc) ** 2:
         return False
-    lo, hi = m2_bc_limits(m_parent, ma, mb, mc, m2_ab)
-    return lo <= m2_bc <= hi
+    if m2_bc < (mb + mc) ** 2 or m2_bc > (m_parent - ma) ** 2:
+        return False
+    return kibble(m2_ab, m2_bc, ma * ma, mc * mc, m_parent * m_parent, mb * mb) <= 0.0
 
 
 @jit
@@ -90,17 +110,15 @@ def rest_frame_momenta(state, m_parent, ma, mb, mc, m2_ab, m2_bc):
     """
     ea, eb, ec = rest_frame_energies(m_parent, ma, mb, mc, m2_ab, m2_bc)
     pa = math.sqrt(max(0.0, ea * ea - ma * ma))
-    pb = math.sqrt(max(0.0, eb * eb - mb * mb))
     pc = math.sqrt(max(0.0, ec * ec - mc * mc))
     # angle between a and c from momentum balance: pb² = pa² + pc² + 2 pa pc cos(ac)
     if pa > 0.0 and pc > 0.0:
-        cos_ac = (pb * pb - pa * pa - pc * pc) / (2.0 * pa * pc)
+        cos_ac = (eb * eb - mb * mb - pa * pa - pc * pc) / (2.0 * pa * pc)
         cos_ac = min(1.0, max(-1.0, cos_ac))
     else:
         cos_ac = 1.0
     sin_ac = math.sqrt(1.0 - cos_ac * cos_ac)
-    ux, uy, uz = isotropic_direction(state)
-    e1x, e1y, e1z, e2x, e2y, e2z = orthonormal_basis(ux, uy, uz)
+    ux, uy, uz, e1x, e1y, e1z, e2x, e2y, e2z = isotropic_frame(state)
     cp, sp = unit_circle(state)
     wx = cos_ac * ux + sin_ac * (cp * e1x + sp * e2x)
     wy = cos_ac * uy + sin_ac * (cp * e1y + sp * e2y)

@@ -194,19 +194,25 @@ def trigger_and_record(state, table, g, tracks, accepted, muv, row):
     """Three-track trigger and preselection of an event with three accepted tracks.
 
     Returns the stream (0: not written) and fills the reconstructed columns of
-    ``row``.  The MUV signals are drawn first (into the scratch array ``muv``),
-    so that the downscaled non-dimuon events are measured only when kept.
+    ``row``.  The downscale of the three-track stream is drawn first: an event it
+    drops is still written if it is dimuon-like, so its MUV signals are drawn
+    (into the scratch array ``muv``) only while enough muons remain possible,
+    and its tracks are measured only when they are.
     """
     q = 0
     for t in range(3):
         q += pt.charge(int(table[accepted[t], pt.PID]))
     if q != 1 and q != -1:
         return 0
+    d = g.trigger_downscale_three_track
+    kept = d <= 1.0 or uniform(state) * d < 1.0
     n_muv = 0
     for t in range(3):
         tracks[t, _T_ROOT] = accepted[t]
         muv[t] = track_muv3(state, table, tracks[t], g)
         n_muv += muv[t]
+        if not kept and n_muv + 2 - t < g.trigger_muons_min:
+            return 0
     measured = False
     stream, weight = 0, 1.0
     if n_muv >= g.trigger_muons_min:
@@ -219,8 +225,7 @@ def trigger_and_record(state, table, g, tracks, accepted, muv, row):
         if dimuon:
             stream = STREAM_DIMUON
     if stream == 0:
-        d = g.trigger_downscale_three_track
-        if d > 1.0 and uniform(state) * d >= 1.0:
+        if not kept:
             return 0
         stream, weight = STREAM_THREE_TRACK, max(d, 1.0)
         if not measured:
