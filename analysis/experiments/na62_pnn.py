@@ -383,9 +383,13 @@ def simulate_batch(
                 # the vetoes need the track's particle and its LKr impact only
                 tracks[0, _T_ROOT] = i
                 tracks[0, _T_JLKR] = alive_at(table, i, g.lkr_z)
-                # with the random veto and the trigger efficiency (online conditions)
+                # with the random veto and the trigger efficiency (online conditions);
+                # every factor is ≤ 1, so an event lost on a partial product is lost
+                w_veto = veto_silence_probability(table, n_primary, tracks, 1, g, w_pid, u)
+                if u >= w_veto * w_pid:
+                    continue
                 w_veto = (
-                    veto_silence_probability(table, n_primary, tracks, 1, g)
+                    w_veto
                     * multiplicity_silence_probability(table, n_primary, i, g)
                     * (1.0 - g.pid_random_veto)
                     * g.pnn_trigger_efficiency

@@ -322,17 +322,22 @@ def vetoes(state, table, n_primary, tracks, n_tracks, g):
 
 
 @jit
-def veto_silence_probability(table, n_primary, tracks, n_tracks, g):
+def veto_silence_probability(table, n_primary, tracks, n_tracks, g, factor=1.0, cut=-1.0):
     """Probability that no veto fires: the product of the inefficiencies of :func:`vetoes`.
 
     The factorised form of the photon and multiplicity vetoes, used as an event
     weight by Monte Carlo that cannot afford to sample rejections of 1e-8.
+    A caller that only compares ``factor`` × the probability with ``cut`` gets the
+    partial product as soon as ``factor`` × it is ≤ ``cut``: the product of
+    factors ≤ 1 only falls (with rounding too), so the comparison is the same.
     """
     prob = 1.0
     for i in range(n_primary):
         armed, ineff = _veto_response(veto_target(table, i, tracks, n_tracks, g), table[i, pt.E], g)
         if armed:
             prob *= ineff
+            if prob * factor <= cut:
+                return prob
     return prob
 
 
