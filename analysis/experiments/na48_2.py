@@ -51,7 +51,9 @@ from analysis.experiments.na62_response import (
     accepted_tracks,
     lkr_energy,
     measure_track,
-    track_muv3,
+    muv3_fires,
+    muv3_may_fire,
+    muv3_reach,
 )
 from analysis.rng import BLOCK_SIZE, seed_block, uniform
 
@@ -190,14 +192,30 @@ def _preselect(tracks, muv, g):
 
 
 @jit
-def trigger_and_record(state, table, g, tracks, accepted, muv, row):
+def muon_signals_possible(state, table, n, g, u_muv):
+    """Draw the MUV3 deviate of every charged primary into ``u_muv``; count those that could fire.
+
+    The count bounds the MUV3 signals of any three of them (:func:`muv3_may_fire`).
+    """
+    n_possible = 0
+    for i in range(n):
+        if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
+            continue
+        u_muv[i] = uniform(state)
+        if muv3_may_fire(table, i, g, u_muv[i]):
+            n_possible += 1
+    return n_possible
+
+
+@jit
+def trigger_and_record(state, table, g, tracks, accepted, muv, row, kept, u_muv):
     """Three-track trigger and preselection of an event with three accepted tracks.
 
     Returns the stream (0: not written) and fills the reconstructed columns of
-    ``row``.  The downscale of the three-track stream is drawn first: an event it
-    drops is still written if it is dimuon-like, so its MUV signals are drawn
-    (into the scratch array ``muv``) only while enough muons remain possible,
-    and its tracks are measured only when they are.
+    ``row``.  ``kept`` is the downscale decision of the three-track stream, drawn
+    before the event reached the detector: an event it drops is still written if
+    it is dimuon-like.  The MUV3 signals use the deviates ``u_muv`` drawn by
+    :func:`muon_signals_possible`; the tracks are measured only when needed.
     """
     q = 0
     for t in range(3):
@@ -205,14 +223,12 @@ def trigger_and_record(state, table, g, tracks, accepted, muv, row):
     if q != 1 and q != -1:
         return 0
     d = g.trigger_downscale_three_track
-    kept = d <= 1.0 or uniform(state) * d < 1.0
     n_muv = 0
     for t in range(3):
-        tracks[t, _T_ROOT] = accepted[t]
-        muv[t] = track_muv3(state, table, tracks[t], g)
+        i = accepted[t]
+        tracks[t, _T_ROOT] = i
+        muv[t] = muv3_fires(muv3_reach(table, i, g), u_muv[i], g)
         n_muv += muv[t]
-        if not kept and n_muv + 2 - t < g.trigger_muons_min:
-            return 0
     measured = False
     stream, weight = 0, 1.0
     if n_muv >= g.trigger_muons_min:
@@ -293,6 +309,7 @@ def simulate_batch(
         tracks = np.zeros((_MAX_TRACKS, _T_N))
         accepted = np.zeros(_MAX_TRACKS, np.int64)
         muv = np.zeros(3, np.bool_)
+        u_muv = np.zeros(pt.MAX_PARTICLES)
         rows = out[b]
         k = 0
         for ev in range(start, stop):
@@ -314,10 +331,17 @@ def simulate_batch(
             _, mc_weight = inflight.propagate(
                 state, table, n, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0, forced
             )
+            # the three-track downscale first: an event it drops matters only if it
+            # can still be dimuon-like, which most cannot (no pion decayed in flight)
+            d = g.trigger_downscale_three_track
+            kept = d <= 1.0 or uniform(state) * d < 1.0
+            n_possible = muon_signals_possible(state, table, n, g, u_muv)
+            if not kept and n_possible < g.trigger_muons_min:
+                continue
             if accepted_tracks(table, n, g, accepted, 3) != 3:
                 continue
             row = rows[k]
-            stream = trigger_and_record(state, table, g, tracks, accepted, muv, row)
+            stream = trigger_and_record(state, table, g, tracks, accepted, muv, row, kept, u_muv)
             if stream == 0:
                 continue
             row[0] = ev

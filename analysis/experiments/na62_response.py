@@ -217,21 +217,67 @@ def _p(trk):
     return math.sqrt(trk[_T_PX] ** 2 + trk[_T_PY] ** 2 + trk[_T_PZ] ** 2)
 
 
+# what reaches the MUV3 (:func:`muv3_reach`)
+MUV_NONE, MUV_MUON, MUV_PION = 0, 1, 2
+
+
 @jit
-def track_muv3(state, table, trk, g):
-    """Whether the fast muon veto MUV3 fires for a track."""
-    j = alive_at(table, int(trk[_T_ROOT]), g.muv3_z)
-    if j < 0 or table[j, pt.PZ] <= 0.0:
-        return False
-    x, y = _position(table, j, g.muv3_z, g)
-    if abs(x) > g.muv3_half_size or abs(y) > g.muv3_half_size or x * x + y * y < g.muv3_r_hole**2:
-        return False
+def _muv3_species(table, j, g):
     apid = abs(int(table[j, pt.PID]))
     if apid == 13 and pt.momentum(table, j) > g.muv3_p_min:
-        return uniform(state) < g.muv3_muon_efficiency
+        return MUV_MUON
     if apid == 211:
-        return uniform(state) < g.muv3_pion_punch_through
+        return MUV_PION
+    return MUV_NONE
+
+
+@jit
+def muv3_reach(table, i, g):
+    """What of particle i's decay chain crosses the active area of MUV3: MUV_* code.
+
+    A muon above ``muv3.p_min`` (which then fires with the muon efficiency), a
+    pion (which fires only by punching through), or nothing that can fire.
+    """
+    j = alive_at(table, i, g.muv3_z)
+    if j < 0 or table[j, pt.PZ] <= 0.0:
+        return MUV_NONE
+    x, y = _position(table, j, g.muv3_z, g)
+    if abs(x) > g.muv3_half_size or abs(y) > g.muv3_half_size or x * x + y * y < g.muv3_r_hole**2:
+        return MUV_NONE
+    return _muv3_species(table, j, g)
+
+
+@jit
+def muv3_fires(species, u, g):
+    """Whether MUV3 fires for what reaches it (:func:`muv3_reach`), given a uniform deviate u."""
+    if species == MUV_MUON:
+        return u < g.muv3_muon_efficiency
+    if species == MUV_PION:
+        return u < g.muv3_pion_punch_through
     return False
+
+
+@jit
+def muv3_may_fire(table, i, g, u):
+    """Whether MUV3 could fire for particle i given u, wherever the chain crosses its plane.
+
+    An upper bound of ``muv3_fires(muv3_reach(table, i, g), u, g)`` that needs no
+    track position: events that cannot have enough muon signals are known
+    before their tracks are followed through the detector.
+    """
+    j = alive_at(table, i, g.muv3_z)
+    if j < 0 or table[j, pt.PZ] <= 0.0:
+        return False
+    return muv3_fires(_muv3_species(table, j, g), u, g)
+
+
+@jit
+def track_muv3(state, table, trk, g):
+    """Whether the fast muon veto MUV3 fires for a track (one uniform drawn if it can)."""
+    species = muv3_reach(table, int(trk[_T_ROOT]), g)
+    if species == MUV_NONE:
+        return False
+    return muv3_fires(species, uniform(state), g)
 
 
 # veto detectors a particle that is not a track can reach (:func:`veto_target`)
