@@ -221,3 +221,40 @@ def test_kaon_mass_in_m2_formula():
     e = np.sqrt(75.0**2 + M_K**2) - np.sqrt(25.0**2 + M_PI**2)
     assert kin["m2_miss"].iloc[0] == pytest.approx(e**2 - 50.0**2, rel=1e-12)
     assert np.isnan(kin["m2_miss_rich"].iloc[0])
+
+
+def _budget_inputs(f_kin_weights):
+    """A K2pi MC whose two signal-region events carry 100× the control region's veto weight."""
+    from analysis.analyses import na62_pnn as ana
+
+    region = np.r_[np.full(1000, sel.REGION_CODE["k2pi"]), np.full(2, sel.REGION_CODE["region_1"])]
+    mc = pd.DataFrame(
+        {
+            "region": region,
+            "weight": np.ones(region.size),
+            "w_veto": np.r_[np.full(1000, 1e-8), np.full(2, 1e-6)],
+            "w_pid": np.full(region.size, 0.5),
+        }
+    )
+    data = pd.DataFrame({"region": np.full(50, sel.REGION_CODE["k2pi"]), "weight": np.ones(50)})
+    cuts = {
+        **load_cuts("na62_pnn"),
+        "background_channels": ["k2pi"],
+        "control_region_backgrounds": {"k2pi": "k2pi"},
+        "f_kin_weights": f_kin_weights,
+    }
+    info = {"k2pi": {"n_fiducial": 1e6}}
+    return ana.background_budget(cuts, data, {"k2pi": mc}, info, 1e10).loc["k2pi"]
+
+
+def test_control_region_f_kin_is_kinematic_unless_asked_otherwise():
+    kinematic = _budget_inputs("kinematic")
+    assert kinematic["f_kin"] == pytest.approx(2 / 1000)
+    assert kinematic["n_bkg"] == pytest.approx(50 * 2 / 1000)
+    # the veto-weighted fraction follows the weights of the tail events
+    full = _budget_inputs("all_conditions")
+    assert full["f_kin"] == pytest.approx(2 * 1e-6 / (1000 * 1e-8))
+    # the MC truth always carries every condition, whatever f_kin is measured with
+    assert kinematic["n_mc_truth"] == pytest.approx(full["n_mc_truth"])
+    with pytest.raises(ValueError, match="f_kin_weights"):
+        _budget_inputs("vetoes")
