@@ -58,7 +58,10 @@ def global_significance(z_max, mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
     """Look-elsewhere effect: Z_global of the largest local Z from background-only toys.
 
     Toys fluctuate the binned expected background spectrum; window counts are sums
-    of bins, so overlapping windows are correlated as in the data.
+    of bins, so overlapping windows are correlated as in the data.  Each toy's true
+    background deviates from the estimate by the windows' relative uncertainty
+    ``n_bkg_err / n_bkg`` (interpolated to the bins), with one deviate for the whole
+    scan: the uncertainty is that of a normalisation (MC and transfer systematics).
     """
     start, stop = float(np.min(lo)), float(np.max(hi))
     edges = np.arange(start, stop + bin_mev, bin_mev)
@@ -68,7 +71,14 @@ def global_significance(z_max, mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
         expectation += scale[name] * h
     lo_idx = np.clip(np.rint((lo - start) / bin_mev).astype(np.int64), 0, len(expectation) - 1)
     hi_idx = np.clip(np.rint((hi - start) / bin_mev).astype(np.int64), lo_idx + 1, len(expectation))
-    toys = significance.scan_toys(expectation, lo_idx, hi_idx, n_bkg, n_bkg_err, n_toys, seed)
+    n_bkg, n_bkg_err = np.asarray(n_bkg, float), np.asarray(n_bkg_err, float)
+    rel = np.divide(n_bkg_err, n_bkg, out=np.zeros_like(n_bkg), where=n_bkg > 0)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    order = np.argsort(0.5 * (lo + hi))
+    rel_bins = np.interp(centres, (0.5 * (lo + hi))[order], rel[order])
+    toys = significance.scan_toys(
+        expectation, lo_idx, hi_idx, n_bkg, n_bkg_err, n_toys, seed, bin_rel_sigma=rel_bins
+    )
     return float(significance.global_significance(z_max, toys)), toys
 
 

@@ -33,9 +33,13 @@ The look-elsewhere effect of a scan over overlapping windows is evaluated with
 background-only pseudo-experiments of the whole binned spectrum
 (:func:`scan_toys`): every toy fluctuates each bin independently (Poisson), the
 window counts are sums over their bins, so overlapping windows are correlated
-exactly as in the data.  :func:`global_significance` converts the observed
-largest local ``Z`` into a global one with the distribution of the toys'
-largest local ``Z``.
+exactly as in the data.  Where the background estimate is uncertain, each toy
+first draws its true background from the estimate's Gaussian, with one deviate
+common to all bins (a normalisation uncertainty, fully correlated along the
+scan), as the ``"integrated"`` local p-value assumes; otherwise a scan dominated
+by that uncertainty would give toys whose local ``Z`` never reaches the data's.
+:func:`global_significance` converts the observed largest local ``Z`` into a
+global one with the distribution of the toys' largest local ``Z``.
 """
 
 from __future__ import annotations
@@ -247,17 +251,28 @@ def local_significance(n_obs, bkg, bkg_sigma=0.0, method="integrated"):
 
 
 @pjit
-def _scan_toys_kernel(bin_expectation, lo, hi, z_table, first, key, n_toys, out):
+def _scan_toys_kernel(bin_expectation, bin_rel_sigma, lo, hi, z_table, first, key, n_toys, out):
     n_blocks = (n_toys + _TOY_BLOCK - 1) // _TOY_BLOCK
     n_bins = bin_expectation.shape[0]
     cap = z_table.shape[1] - 1
+    r_max = 0.0
+    for j in range(n_bins):
+        r_max = max(r_max, bin_rel_sigma[j])
     for block in numba.prange(n_blocks):
         state = np.empty(4, np.uint64)
         _rng.seed_block(state, key, block)
         cumsum = np.zeros(n_bins + 1, np.int64)
         for toy in range(block * _TOY_BLOCK, min((block + 1) * _TOY_BLOCK, n_toys)):
+            # the toy's true background: one Gaussian deviate for all bins, redrawn
+            # until no bin is negative (the truncated Gaussian of the local p-value)
+            g = 0.0
+            if r_max > 0.0:
+                g = _rng.normal(state)
+                while 1.0 + g * r_max < 0.0:
+                    g = _rng.normal(state)
             for j in range(n_bins):
-                cumsum[j + 1] = cumsum[j] + _rng.poisson(state, bin_expectation[j])
+                mean = bin_expectation[j] * (1.0 + g * bin_rel_sigma[j])
+                cumsum[j + 1] = cumsum[j] + _rng.poisson(state, mean)
             best = 0.0
             for w in range(lo.shape[0]):
                 # z_table[w, k] is Z of the count first[w] + k; fewer is a deficit (Z = 0)
@@ -297,6 +312,7 @@ def scan_toys(
     n_toys,
     seed,
     method="integrated",
+    bin_rel_sigma=0.0,
 ):
     """Largest local significance of each background-only pseudo-experiment of a scan.
 
@@ -322,6 +338,14 @@ def scan_toys(
         Seed; results do not depend on the number of threads.
     method : str
         Local p-value definition (:func:`p_value`).
+    bin_rel_sigma : array_like, shape (n_bins,) or scalar
+        Relative uncertainty of the background expectation per bin, fully
+        correlated: each toy scales bin ``j`` by ``1 + g * bin_rel_sigma[j]``
+        with one standard-normal ``g`` (redrawn while a bin would be negative)
+        before the Poisson draws.  0 (default) keeps the expectation fixed.
+        Give it as ``bkg_sigma / bkg`` of the windows when the local
+        significance uses the ``"integrated"`` p-value, so that toys and data
+        follow the same background-only model.
 
     Returns
     -------
@@ -348,20 +372,25 @@ def scan_toys(
         )
     bkg = np.broadcast_to(_inputs.as_float("bkg", bkg, 0.0), lo.shape)
     sigma = np.broadcast_to(_inputs.as_float("bkg_sigma", bkg_sigma, 0.0), lo.shape)
+    rel = np.ascontiguousarray(
+        np.broadcast_to(_inputs.as_float("bin_rel_sigma", bin_rel_sigma, 0.0), expectation.shape)
+    )
     if int(n_toys) != n_toys or n_toys < 1:
         raise ValueError(f"n_toys must be a positive integer, got {n_toys!r}")
-    # table of Z(n) per window over the counts toys practically reach (mean ± 12σ + 30);
-    # counts below that range are deficits (Z = 0), above it take the last entry
+    # table of Z(n) per window over the counts toys practically reach (mean ± 12σ
+    # of the Poisson and 8σ of the background uncertainty, + 30); counts below
+    # that range are deficits (Z = 0), above it take the last entry
     cumulative = np.concatenate([[0.0], np.cumsum(expectation)])
     window_mean = cumulative[hi] - cumulative[lo]
-    reach = 12.0 * np.sqrt(window_mean) + 30.0
+    spread = np.concatenate([[0.0], np.cumsum(expectation * rel)])
+    reach = 12.0 * np.sqrt(window_mean) + 8.0 * (spread[hi] - spread[lo]) + 30.0
     first = np.maximum(np.floor(np.minimum(window_mean, bkg) - reach), 0).astype(np.int64)
     width = int(np.max(np.ceil(np.maximum(window_mean, bkg) + reach) - first)) + 1
     z_table = _z_table(first, width, bkg, sigma, method)
     key = _rng.sample_key(int(seed), "analysis.stats.significance.scan_toys")
     out = np.empty(int(n_toys), np.float64)
     _scan_toys_kernel(
-        np.ascontiguousarray(expectation), lo, hi, z_table, first, key, int(n_toys), out
+        np.ascontiguousarray(expectation), rel, lo, hi, z_table, first, key, int(n_toys), out
     )
     return out
 
