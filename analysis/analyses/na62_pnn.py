@@ -169,7 +169,8 @@ def background_budget(
         }
         if source in control:
             region = control[source]
-            sr, sr_w2 = _sum(t, _in(t, sel.SIGNAL_REGIONS), conditions)
+            if not conditions:  # the kinematic fraction: MC events without their vetoes
+                sr, sr_w2 = _sum(t, _in(t, sel.SIGNAL_REGIONS), conditions=False)
             cr, cr_w2 = _sum(t, _in(t, [region]), conditions)
             f = f_err = 0.0
             if cr > 0:

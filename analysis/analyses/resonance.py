@@ -73,9 +73,9 @@ def global_significance(z_max, mc, scale, lo, hi, n_bkg, n_bkg_err, n_toys, seed
     hi_idx = np.clip(np.rint((hi - start) / bin_mev).astype(np.int64), lo_idx + 1, len(expectation))
     n_bkg, n_bkg_err = np.asarray(n_bkg, float), np.asarray(n_bkg_err, float)
     rel = np.divide(n_bkg_err, n_bkg, out=np.zeros_like(n_bkg), where=n_bkg > 0)
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    order = np.argsort(0.5 * (lo + hi))
-    rel_bins = np.interp(centres, (0.5 * (lo + hi))[order], rel[order])
+    mid = 0.5 * (lo + hi)
+    order = np.argsort(mid)
+    rel_bins = np.interp(0.5 * (edges[:-1] + edges[1:]), mid[order], rel[order])
     toys = significance.scan_toys(
         expectation, lo_idx, hi_idx, n_bkg, n_bkg_err, n_toys, seed, bin_rel_sigma=rel_bins
     )

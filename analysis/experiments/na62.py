@@ -7,8 +7,9 @@ One call of :func:`simulate_batch` takes whole blocks of kaon decays (see
    from the exponential decay law between the final collimator and the first
    straw chamber (so decays before, inside and after the fiducial region occur);
 2. the decay (:mod:`analysis.decays`) and π/μ decays in flight;
-3. the detector response and the trigger (:mod:`analysis.experiments.na62_response`),
-   writing one row per triggered event.
+3. the detector response (:mod:`analysis.experiments.na62_response`) and the
+   trigger (:mod:`analysis.experiments.na62_trigger`), writing one row per
+   triggered event.
 
 This module is the experiment's public face: it re-exports the geometry, the
 event-table layout (:mod:`analysis.experiments.na62_layout`) and the response
@@ -63,10 +64,10 @@ from analysis.experiments.na62_response import (
     lkr_energy,
     measure_track,
     track_muv3,
-    trigger_and_record,
     true_momentum_at_magnet,
     vetoes,
 )
+from analysis.experiments.na62_trigger import trigger_and_record
 from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential
 

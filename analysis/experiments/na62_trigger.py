@@ -1,0 +1,169 @@
+"""NA62 minimum-bias trigger and software filter, per event.
+
+Decides which events are written and with which downscale weight, on top of the
+detector response of :mod:`analysis.experiments.na62_response`: single-track
+events are classified by E/p (positron-like or control), three-track events
+form the downscaled K3π stream; the software (L3) filter downscales events
+without a muon-veto signal and muon events in the K_μ2 peak.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analysis import particles as pt
+from analysis._jit import jit
+from analysis.constants import M_K, M_MU
+from analysis.experiments.na62_layout import (
+    C_CDA,
+    C_IRC,
+    C_LAV,
+    C_LKR,
+    C_NTRK,
+    C_STREAM,
+    C_TPID,
+    C_TRK0,
+    C_WEIGHT,
+    C_ZVTX,
+    STREAM_CONTROL,
+    STREAM_POSITRON,
+    STREAM_THREE_TRACK,
+)
+from analysis.experiments.na62_response import (
+    _T_MUV3,
+    _T_PID,
+    _T_PX,
+    _T_PY,
+    _T_PZ,
+    _T_Q,
+    _p,
+    beam_axis_vertex,
+    lkr_energy,
+    measure_track,
+    track_muv3,
+    true_momentum_at_magnet,
+    vetoes,
+)
+from analysis.kinematics import energy, mass_squared
+from analysis.rng import uniform
+
+
+@jit
+def _write_tracks(row, tracks, n_tracks):
+    for t in range(3):
+        base = C_TRK0 + 6 * t
+        if t < n_tracks:
+            row[base] = tracks[t, _T_Q]
+            row[base + 1] = tracks[t, _T_PX]
+            row[base + 2] = tracks[t, _T_PY]
+            row[base + 3] = tracks[t, _T_PZ]
+            row[base + 5] = tracks[t, _T_MUV3]
+        else:
+            for c in range(6):
+                row[base + c] = np.nan if c in (1, 2, 3, 4) else 0.0
+
+
+@jit
+def _software_filter(state, trk, muon, g):
+    """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
+
+    Events without a muon-veto signal are downscaled by ``trigger.downscale_no_muon``
+    and muon events in the K_μ2 peak (|m²_miss| below ``trigger.kmu2_peak_m2`` in
+    the muon hypothesis, with the nominal beam momentum) by
+    ``trigger.downscale_kmu2_peak``; 1 switches a filter off (and draws nothing).
+    """
+    if not muon:
+        d = g.trigger_downscale_no_muon
+    else:
+        d = g.trigger_downscale_kmu2_peak
+        if d > 1.0:
+            px, py, pz = trk[_T_PX], trk[_T_PY], trk[_T_PZ]
+            e_miss = energy(0.0, 0.0, g.beam_momentum, M_K) - energy(px, py, pz, M_MU)
+            m2 = mass_squared(-px, -py, g.beam_momentum - pz, e_miss)
+            if abs(m2) >= g.trigger_kmu2_peak_m2:
+                d = 1.0
+    if d <= 1.0:
+        return 1.0
+    return d if uniform(state) * d < 1.0 else 0.0
+
+
+@jit
+def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
+    """Reconstruct an event and apply the minimum-bias trigger; returns the stream (0: rejected).
+
+    Single-track events are classified by E/p, with the momentum at the magnet
+    standing in for the online estimate; events that are not positron-like are
+    downscaled *before* the offline measurement, as the trigger decides before
+    reconstruction.  Kept events get the full measurement and are written into
+    ``row`` with their downscale weight (truth columns are filled by the caller).
+    ``tracks`` and ``accepted`` are per-block scratch arrays (no allocation per
+    event); ``accepted`` holds the ``n_tracks`` rows found by :func:`accepted_tracks`.
+    """
+    if n_tracks == 1:
+        i = accepted[0]
+        if pt.charge(int(table[i, pt.PID])) <= 0:
+            return 0
+        energy = lkr_energy(state, table, i, g)
+        p_online, _ = true_momentum_at_magnet(table, i, g)
+        if energy / p_online > g.trigger_eop_positron_like:
+            stream, weight = STREAM_POSITRON, 1.0
+        elif uniform(state) * g.trigger_downscale_control < 1.0:
+            stream, weight = STREAM_CONTROL, g.trigger_downscale_control
+        else:
+            return 0
+        measure_track(state, table, i, g, tracks[0])
+        z_vtx, cda = beam_axis_vertex(tracks[0])
+        p = _p(tracks[0])
+        if (
+            not (g.trigger_z_min < z_vtx < g.trigger_z_max)
+            or cda > g.trigger_cda_max
+            or p > g.trigger_p_max
+        ):
+            return 0
+        # the software filter depends on the track alone: decided before the vetoes, an
+        # event it drops (19 in 20 NA62-RK K_mu2 decays in the peak) needs no veto simulation
+        muon = track_muv3(state, table, tracks[0], g)
+        tracks[0, _T_MUV3] = 1.0 if muon else 0.0
+        factor = _software_filter(state, tracks[0], muon, g)
+        if factor == 0.0:
+            return 0
+        weight *= factor
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
+        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
+            # positron-like events with in-time photon activity (mostly K_e3) are
+            # kept downscaled: the signal selection vetoes them anyway
+            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+                return 0
+            weight *= g.trigger_downscale_vetoed
+        _write_tracks(row, tracks, 1)
+        row[C_TRK0 + 4] = energy / p
+    elif n_tracks == 3:
+        q = 0
+        for t in range(3):
+            q += pt.charge(int(table[accepted[t], pt.PID]))
+        if q != 1 or uniform(state) * g.trigger_downscale_three_track >= 1.0:
+            return 0
+        stream, weight = STREAM_THREE_TRACK, g.trigger_downscale_three_track
+        z_vtx, cda = 0.0, 0.0
+        for t in range(3):
+            measure_track(state, table, accepted[t], g, tracks[t])
+            zt, ct = beam_axis_vertex(tracks[t])
+            z_vtx += zt / 3.0
+            cda += ct / 3.0
+            tracks[t, _T_MUV3] = 1.0 if track_muv3(state, table, tracks[t], g) else 0.0
+        _write_tracks(row, tracks, 3)
+        for t in range(3):
+            row[C_TRK0 + 6 * t + 4] = lkr_energy(state, table, accepted[t], g) / _p(tracks[t])
+        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 3, g)
+    else:
+        return 0
+    row[C_STREAM] = stream
+    row[C_WEIGHT] = weight
+    row[C_NTRK] = n_tracks
+    row[C_ZVTX] = z_vtx
+    row[C_CDA] = cda
+    row[C_LKR] = n_extra
+    row[C_LAV] = 1.0 if lav else 0.0
+    row[C_IRC] = 1.0 if irc else 0.0
+    row[C_TPID] = tracks[0, _T_PID]
+    return stream
