@@ -254,12 +254,18 @@ def muv3_may_fire(table, i, g, u):
 
 
 @jit
-def track_muv3(state, table, trk, g):
-    """Whether the fast muon veto MUV3 fires for a track (one uniform drawn if it can)."""
-    species = muv3_reach(table, int(trk[_T_ROOT]), g)
+def muv3_signal(state, table, i, g):
+    """Whether MUV3 fires for charged particle i's chain (one uniform drawn if it can)."""
+    species = muv3_reach(table, i, g)
     if species == MUV_NONE:
         return False
     return muv3_fires(species, uniform(state), g)
+
+
+@jit
+def track_muv3(state, table, trk, g):
+    """Whether the fast muon veto MUV3 fires for a measured track (see :func:`muv3_signal`)."""
+    return muv3_signal(state, table, int(trk[_T_ROOT]), g)
 
 
 # veto detectors a particle that is not a track can reach (:func:`veto_target`)

@@ -40,6 +40,7 @@ from analysis.experiments.na62_response import (
     beam_axis_vertex,
     lkr_energy,
     measure_track,
+    muv3_signal,
     track_muv3,
     true_momentum_at_magnet,
     vetoes,
@@ -64,20 +65,24 @@ def _write_tracks(row, tracks, n_tracks):
 
 
 @jit
-def _software_filter(state, trk, muon, g):
+def _software_filter(state, table, i, muon, g):
     """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
 
     Events without a muon-veto signal are downscaled by ``trigger.downscale_no_muon``
-    and muon events in the K_μ2 peak (|m²_miss| below ``trigger.kmu2_peak_m2`` in
-    the muon hypothesis, with the nominal beam momentum) by
-    ``trigger.downscale_kmu2_peak``; 1 switches a filter off (and draws nothing).
+    and muon events in the K_μ2 peak by ``trigger.downscale_kmu2_peak``; 1 switches
+    a filter off (and draws nothing).  The filter runs on the on-line
+    reconstruction, before the LKr read-out and the offline track fit: the peak
+    is |m²_miss| < ``trigger.kmu2_peak_m2`` in the muon hypothesis with the
+    nominal beam momentum and the momentum of the particle crossing the magnet
+    (the on-line estimate, as for the E/p of the trigger).
     """
     if not muon:
         d = g.trigger_downscale_no_muon
     else:
         d = g.trigger_downscale_kmu2_peak
         if d > 1.0:
-            px, py, pz = trk[_T_PX], trk[_T_PY], trk[_T_PZ]
+            _, jm = true_momentum_at_magnet(table, i, g)
+            px, py, pz = table[jm, pt.PX], table[jm, pt.PY], table[jm, pt.PZ]
             e_miss = energy(0.0, 0.0, g.beam_momentum, M_K) - energy(px, py, pz, M_MU)
             m2 = mass_squared(-px, -py, g.beam_momentum - pz, e_miss)
             if abs(m2) >= g.trigger_kmu2_peak_m2:
@@ -103,12 +108,22 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         i = accepted[0]
         if pt.charge(int(table[i, pt.PID])) <= 0:
             return 0
+        # the software filter (NA62-RK) runs first: an event it drops (19 in 20 K_mu2
+        # decays in the peak) needs neither the LKr nor the track fit nor the vetoes
+        filtering = g.trigger_downscale_no_muon > 1.0 or g.trigger_downscale_kmu2_peak > 1.0
+        muon = False
+        factor = 1.0
+        if filtering:
+            muon = muv3_signal(state, table, i, g)
+            factor = _software_filter(state, table, i, muon, g)
+            if factor == 0.0:
+                return 0
         energy = lkr_energy(state, table, i, g)
         p_online, _ = true_momentum_at_magnet(table, i, g)
         if energy / p_online > g.trigger_eop_positron_like:
-            stream, weight = STREAM_POSITRON, 1.0
+            stream, weight = STREAM_POSITRON, factor
         elif uniform(state) * g.trigger_downscale_control < 1.0:
-            stream, weight = STREAM_CONTROL, g.trigger_downscale_control
+            stream, weight = STREAM_CONTROL, factor * g.trigger_downscale_control
         else:
             return 0
         measure_track(state, table, i, g, tracks[0])
@@ -120,14 +135,9 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             or p > g.trigger_p_max
         ):
             return 0
-        # the software filter depends on the track alone: decided before the vetoes, an
-        # event it drops (19 in 20 NA62-RK K_mu2 decays in the peak) needs no veto simulation
-        muon = track_muv3(state, table, tracks[0], g)
+        if not filtering:
+            muon = muv3_signal(state, table, i, g)
         tracks[0, _T_MUV3] = 1.0 if muon else 0.0
-        factor = _software_filter(state, tracks[0], muon, g)
-        if factor == 0.0:
-            return 0
-        weight *= factor
         n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
         if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
             # positron-like events with in-time photon activity (mostly K_e3) are
