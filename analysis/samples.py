@@ -249,8 +249,7 @@ def plan_pnn(config: dict, selection: str) -> dict[str, SamplePlan]:
     * ``data_minbias``: the minimum-bias stream, 1/downscale of the decays, weight
       = downscale (the K2π flux normalisation);
     * one weighted MC per background channel and the SM signal MC, with the
-      background peaks sampled by ``monte_carlo.peak_downscale`` (except the π+π0
-      peak of the K2π MC, the acceptance of the flux normalisation).
+      background peaks sampled by ``monte_carlo.peak_downscale``.
     """
     from analysis.experiments import na62_pnn
 
@@ -327,19 +326,13 @@ def plan_pnn(config: dict, selection: str) -> dict[str, SamplePlan]:
     }
     for name in cuts["background_channels"]:
         n = max(MIN_MC_DECAYS, int(round(mc_factor * float(mc["decays"][name]))))
-        geometry = weighted
-        if name == cuts["normalisation"]["channel"] == "k2pi":
-            # its π+π0 peak gives the acceptance of the N_K measurement: kept whole,
-            # since sampled 1 in peak_downscale its MC statistics would be N_K's
-            # largest error (0.7% for 8e6 decays instead of 0.15%)
-            geometry = {**weighted, "importance_k2pi_hi": weighted["importance_k2pi_lo"]}
         add(
             Sample(
                 name,
                 exp,
                 {name: 1.0},
                 run=run,
-                geometry=geometry,
+                geometry=weighted,
                 description=f"MC {name} (vetoes and identification as weights)",
             ),
             n,
