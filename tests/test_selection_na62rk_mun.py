@@ -79,6 +79,31 @@ def test_kmu2_acceptance_reproduces_the_published_candidate_count(kmu2_selected)
     assert expected == pytest.approx(float(CUTS["n_kmu2_selected_published"]), rel=4 * err + 0.005)
 
 
+def test_software_filter_downscale_weights_recover_the_unfiltered_kmu2_count(
+    kmu2_selected, kaon_json, tmp_path
+):
+    """The L3 filter drops 19 in 20 K_μ2 events of its peak (judged on the on-line
+    momentum) and weights the others by 20: the weighted K_μ2 acceptance equals
+    that of a sample written without the filter, within statistics."""
+    info, _ = kmu2_selected
+    off = {"trigger_downscale_kmu2_peak": 1.0, "trigger_downscale_no_muon": 1.0}
+    sample = Sample("kmu2", "na62rk", {"kmu2": 1.0}, geometry=off)
+    simulate(sample, 400_000, 22, tmp_path / "s.parquet", progress=False)
+    free = na62rk_mun.select(
+        [tmp_path / "s.parquet"], kaon_json, tmp_path / "c.parquet", tmp_path / "c.json"
+    )
+    filtered, unfiltered = info["normalisation"], free["normalisation"]
+    assert unfiltered["weighted"] == unfiltered["events"]  # no downscale without the filter
+    assert filtered["events"] < unfiltered["events"] / 10
+    a_on = filtered["weighted"] / info["n_fiducial"]
+    a_off = unfiltered["events"] / free["n_fiducial"]
+    # the weighted count's error is that of the kept events (weight 20)
+    sigma = math.hypot(
+        a_on / math.sqrt(filtered["events"]), a_off / math.sqrt(unfiltered["events"])
+    )
+    assert abs(a_on - a_off) < 4 * sigma
+
+
 def test_kmu2_missing_mass_peaks_at_zero_and_never_reaches_the_signal_region(kmu2_selected):
     _, cand = kmu2_selected
     sel = cand[cand["region"] == REGION_SELECTED]
