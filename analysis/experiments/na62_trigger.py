@@ -65,7 +65,7 @@ def _write_tracks(row, tracks, n_tracks):
 
 
 @jit
-def _software_filter(state, table, i, muon, g):
+def _software_filter(state, table, jm, muon, g):
     """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
 
     Events without a muon-veto signal are downscaled by ``trigger.downscale_no_muon``
@@ -73,15 +73,14 @@ def _software_filter(state, table, i, muon, g):
     a filter off (and draws nothing).  The filter runs on the on-line
     reconstruction, before the LKr read-out and the offline track fit: the peak
     is |m²_miss| < ``trigger.kmu2_peak_m2`` in the muon hypothesis with the
-    nominal beam momentum and the momentum of the particle crossing the magnet
-    (the on-line estimate, as for the E/p of the trigger).
+    nominal beam momentum and the momentum of the particle crossing the magnet,
+    row ``jm`` of ``table`` (the on-line estimate, as for the E/p of the trigger).
     """
     if not muon:
         d = g.trigger_downscale_no_muon
     else:
         d = g.trigger_downscale_kmu2_peak
         if d > 1.0:
-            _, jm = true_momentum_at_magnet(table, i, g)
             px, py, pz = table[jm, pt.PX], table[jm, pt.PY], table[jm, pt.PZ]
             e_miss = energy(0.0, 0.0, g.beam_momentum, M_K) - energy(px, py, pz, M_MU)
             m2 = mass_squared(-px, -py, g.beam_momentum - pz, e_miss)
@@ -110,16 +109,16 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             return 0
         # the software filter (NA62-RK) runs first: an event it drops (19 in 20 K_mu2
         # decays in the peak) needs neither the LKr nor the track fit nor the vetoes
+        p_online, jm = true_momentum_at_magnet(table, i, g)
         filtering = g.trigger_downscale_no_muon > 1.0 or g.trigger_downscale_kmu2_peak > 1.0
         muon = False
         factor = 1.0
         if filtering:
             muon = muv3_signal(state, table, i, g)
-            factor = _software_filter(state, table, i, muon, g)
+            factor = _software_filter(state, table, jm, muon, g)
             if factor == 0.0:
                 return 0
         energy = lkr_energy(state, table, i, g)
-        p_online, _ = true_momentum_at_magnet(table, i, g)
         if energy / p_online > g.trigger_eop_positron_like:
             stream, weight = STREAM_POSITRON, factor
         elif uniform(state) * g.trigger_downscale_control < 1.0:
