@@ -52,6 +52,17 @@ F_PI = 0.1302  # GeV, pion decay constant
 V_UD = 0.97373
 G_FERMI = 1.1663788e-5  # GeV^-2
 SIN2_THETA_W = 0.2312
+ALPHA_EM = 1.0 / 137.035999084  # fine-structure constant at q² = 0 (PDG 2024)
+
+# --- radiative (inner-bremsstrahlung) decays K+ -> mu+ nu gamma, pi+ pi0 gamma ---
+# Photon energy in the kaon rest frame above which a decay is simulated as
+# radiative (analysis.decays.radiative); softer photons change m2_miss by less
+# than 2 E* E_gamma* ≈ 0.003 GeV^2/c^4 and are left out.  [assumed: a modelling choice]
+IB_E_GAMMA_MIN = 0.005
+# Reference: B(K+ -> pi+ pi0 gamma, inner bremsstrahlung, 55 < T*(pi+) < 90 MeV)
+# = 2.61e-4, the Low-theorem prediction that the K2pi-gamma experiments quote
+# (e.g. BNL E787, Phys. Rev. Lett. 85 (2000) 4856).  [assumed: recalled, not checked here]
+BR_K2PIG_IB_T55_90 = 2.61e-4
 
 # --- matrix-element parameters ----------------------------------------------
 # K+ -> pi+ pi+ pi- Dalitz slopes: g from PDG 2024; h, k from NA48/2,

@@ -92,7 +92,7 @@ def flux_record(summaries: dict[str, dict], data: list[dict], cuts: dict, n_true
     from analysis import decays
 
     acceptances = mc_acceptances(summaries, cuts["background_channels"])
-    brs = {name: decays.channel(name).branching_ratio for name in acceptances}
+    brs = decays.branching_ratios(acceptances)
     counts = [d["normalisation"] for d in data]
     flux = kaon_flux(
         sum(c["weighted"] for c in counts), sum(c["weighted_w2"] for c in counts), acceptances, brs

@@ -216,7 +216,7 @@ def plan_three_track(config: dict, selection: str) -> dict[str, SamplePlan]:
 
 
 #: Channels whose only positive track is a lepton: thinned in the πνν̄ pseudo-data.
-LEPTONIC_CHANNELS = ("kmu2", "ke2", "ke3", "kmu3")
+LEPTONIC_CHANNELS = ("kmu2", "kmu2g", "ke2", "ke3", "kmu3")
 
 
 def pnn_run_conditions(cuts: dict, unblind: bool) -> dict[str, float]:
@@ -263,10 +263,7 @@ def plan_pnn(config: dict, selection: str) -> dict[str, SamplePlan]:
     def add(sample: Sample, n: int) -> None:
         plans[sample.name] = SamplePlan(sample, n, tuple(chunk_ranges(n, chunk)))
 
-    def brs(names) -> dict[str, float]:
-        return {name: decays.channel(name).branching_ratio for name in names}
-
-    all_brs = brs(cuts["data_channels"])
+    all_brs = decays.branching_ratios(cuts["data_channels"])
     total = sum(all_brs.values())
     pion = {c: b for c, b in all_brs.items() if c not in LEPTONIC_CHANNELS}
     leptonic = {c: b for c, b in all_brs.items() if c in LEPTONIC_CHANNELS}

@@ -294,8 +294,10 @@ EXPECTED_FIRST = {
     "pimumu_lnv": [pt.PI_MINUS, pt.MUON_PLUS, pt.MUON_PLUS],
     "pinunu": [pt.PI_PLUS, pt.NEUTRINO, pt.NEUTRINO],
     "ke4": [pt.PI_PLUS, pt.PI_MINUS, pt.POSITRON, pt.NEUTRINO],
+    "kmu2g": [pt.MUON_PLUS, pt.NEUTRINO, pt.PHOTON],
+    "k2pig": [pt.PI_PLUS, pt.PHOTON],
 }
-N_PI0 = {"k2pi": 1, "ke3": 1, "kmu3": 1, "k3pi0": 2}
+N_PI0 = {"k2pi": 1, "ke3": 1, "kmu3": 1, "k3pi0": 2, "k2pig": 1}
 
 
 @pytest.mark.parametrize("rest_sample", ALL, indirect=True)

@@ -155,9 +155,10 @@ def background_budget(
             f"f_kin_weights: {f_kin_weights!r} is not one of {', '.join(F_KIN_WEIGHTS)}"
         )
     conditions = f_kin_weights == "all_conditions"
+    brs = decays.branching_ratios(cuts["background_channels"])
     for source in cuts["background_channels"]:
         t = mc[source]
-        per_event = n_k * decays.channel(source).branching_ratio / info[source]["n_fiducial"]
+        per_event = n_k * brs[source] / info[source]["n_fiducial"]
         sr, sr_w2 = _sum(t, _in(t, sel.SIGNAL_REGIONS))
         row = {
             "n_mc_truth": per_event * sr,
@@ -217,10 +218,9 @@ def spectrum(cuts, data, mc, info, n_k, blind) -> pd.DataFrame:
             )
         )
 
+    brs = decays.branching_ratios(mc)
     for source, table in mc.items():
-        add(
-            source, table, n_k * decays.channel(source).branching_ratio / info[source]["n_fiducial"]
-        )
+        add(source, table, n_k * brs[source] / info[source]["n_fiducial"])
     add("data", data, 1.0)
     out = pd.concat(parts, ignore_index=True)
     if blind:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from analysis import constants as C
+from analysis.decays import radiative
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Channel:
     max_mass: float = 0.0  # signals: kinematic end point of the HNL mass, m_K − m_ℓ (GeV)
     min_mass: float = 0.0  # signals with a visible N → π μ: its threshold m_π + m_μ (GeV)
     beam_halo: bool = False  # not a K+ decay: a halo muon (analysis.beam_halo)
+    radiative_of: str = ""  # inner bremsstrahlung of this channel: its share of the parent's rate
 
 
 CHANNELS: dict[str, Channel] = {
@@ -131,11 +133,48 @@ CHANNELS: dict[str, Channel] = {
             4,
             "K+ -> pi+ pi- e+ nu (phase space x constant F form factor)",
         ),
+        Channel(
+            "kmu2g",
+            17,
+            r"$K^+\to\mu^+\nu\gamma$ (IB)",
+            C.BR_KMU2 * radiative.emission_probability(radiative.KMU2G),
+            3,
+            "K+ -> mu+ nu gamma, inner bremsstrahlung, E*(gamma) > 5 MeV (share of K_mu2)",
+            radiative_of="kmu2",
+        ),
+        Channel(
+            "k2pig",
+            18,
+            r"$K^+\to\pi^+\pi^0\gamma$ (IB)",
+            C.BR_K2PI * radiative.emission_probability(radiative.K2PIG),
+            3,
+            "K+ -> pi+ pi0 gamma, inner bremsstrahlung, E*(gamma) > 5 MeV (share of K2pi)",
+            radiative_of="k2pi",
+        ),
     )
 }
 
-#: Standard K+ decays mixed into the pseudo-data, with their PDG branching ratios.
-BACKGROUND_CHANNELS = tuple(name for name, c in CHANNELS.items() if not (c.signal or c.beam_halo))
+#: Standard K+ decays mixed into the pseudo-data, with their PDG branching ratios
+#: (the radiative channels only where a selection lists them: :func:`branching_ratios`).
+BACKGROUND_CHANNELS = tuple(
+    name for name, c in CHANNELS.items() if not (c.signal or c.beam_halo or c.radiative_of)
+)
+
+
+def branching_ratios(names) -> dict[str, float]:
+    """Branching ratio of each channel in ``names``, radiative decays split off their parent.
+
+    The PDG branching ratio of K_μ2 or K2π is inclusive of inner bremsstrahlung; where
+    ``names`` also holds the radiative channel (E*_γ above the cut), the parent keeps
+    the rest, so that the listed channels add up to the inclusive rate.
+    """
+    names = list(names)
+    brs = {name: channel(name).branching_ratio for name in names}
+    for name in names:
+        parent = channel(name).radiative_of
+        if parent and parent in brs:
+            brs[parent] -= brs[name]
+    return brs
 
 
 def channel(name: str) -> Channel:

@@ -7,7 +7,18 @@ import numpy as np
 from analysis import particles as pt
 from analysis._jit import jit
 from analysis.constants import M_E, M_MU
-from analysis.decays import CHANNELS, hnl_pimu, k2pi, k3pi, ke4, kl2, kl3, kpimumu, pinunu
+from analysis.decays import (
+    CHANNELS,
+    hnl_pimu,
+    k2pi,
+    k3pi,
+    ke4,
+    kl2,
+    kl3,
+    kpimumu,
+    pinunu,
+    radiative,
+)
 from analysis.rng import uniform
 
 KMU2 = CHANNELS["kmu2"].code
@@ -26,6 +37,8 @@ HNL_PIMU_LNC = CHANNELS["hnl_pimu_lnc"].code
 PIMUMU_LNV = CHANNELS["pimumu_lnv"].code
 PINUNU = CHANNELS["pinunu"].code
 KE4 = CHANNELS["ke4"].code
+KMU2G = CHANNELS["kmu2g"].code
+K2PIG = CHANNELS["k2pig"].code
 
 
 @jit
@@ -66,6 +79,10 @@ def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps):
         n = pinunu.generate(state, table, n, px, py, pz, e, vx, vy, vz)
     elif code == KE4:
         n = ke4.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == KMU2G:
+        n = radiative.generate_kmu2g(state, table, n, px, py, pz, e, vx, vy, vz)
+    elif code == K2PIG:
+        n = radiative.generate_k2pig(state, table, n, px, py, pz, e, vx, vy, vz)
     return n
 
 
