@@ -9,6 +9,8 @@ the chunking, on ``--cores`` or on the number of threads.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import sys
 import time
@@ -75,6 +77,29 @@ class Sample:
             raise ValueError(
                 f"sample {self.name!r}: pseudo-data must be simulated without forced decays"
             )
+
+    def model_digest(self) -> str:
+        """A digest of everything that shapes the sample's events besides seed and size.
+
+        The channel mixture, the signal masses, the forced decays, the kind of sample
+        and the complete experiment table of its run (the YAML with the sample's
+        overrides).  The workflow passes it as a parameter, so that a change of the
+        model — an edited experiment or cut table — re-simulates the sample instead
+        of reusing files made with the old one.
+        """
+        exp = experiment_module(self.experiment, self.run)
+        payload = {
+            "experiment": self.experiment,
+            "run": self.run,
+            "channels": self.channels,
+            "masses": list(self.masses),
+            "is_data": self.is_data,
+            "data_label": self.data_label,
+            "forced_decays": self.forced_decays,
+            "geometry": exp.make_geometry(**self.geometry)._asdict(),
+        }
+        text = json.dumps(payload, sort_keys=True, default=repr)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def n_blocks(n_decays: int) -> int:

@@ -282,3 +282,19 @@ def test_signal_mass_beyond_the_kinematic_end_point_is_refused(channel, end_poin
 def test_pseudo_data_cannot_use_forced_decays():
     with pytest.raises(ValueError, match="without forced decays"):
         Sample("data", "na62", {"kmu2": 1.0}, is_data=True, forced_decays=0.2)
+
+
+def test_model_digest_follows_what_shapes_the_events():
+    base = Sample("kmu2", "na62", {"kmu2": 1.0})
+    same = Sample("kmu2", "na62", {"kmu2": 1.0}, description="another description")
+    assert base.model_digest() == same.model_digest()
+    changed = [
+        Sample("kmu2", "na62", {"kmu2": 1.0, "ke2": 1e-5}),  # the channel mixture
+        Sample("kmu2", "na62", {"kmu2": 1.0}, forced_decays=0.5),
+        Sample("kmu2", "na62", {"kmu2": 1.0}, is_data=True),
+        Sample("kmu2", "na62", {"kmu2": 1.0}, geometry={"beam_momentum": 74.0}),  # the table
+        Sample("kmu2", "na62", {"kmu2": 1.0}, run="pnn"),
+        Sample("kmu2", "na62rk", {"kmu2": 1.0}),
+    ]
+    digests = {s.model_digest() for s in changed}
+    assert base.model_digest() not in digests and len(digests) == len(changed)

@@ -17,6 +17,8 @@ rule generate_and_reconstruct:
         n_decays=lambda wc: sample_plan(wc).n_decays,
         first_block=lambda wc: sample_plan(wc).chunks[int(wc.chunk)][0],
         n_blocks=lambda wc: sample_plan(wc).chunks[int(wc.chunk)][1],
+        # the model (channels, experiment table): its change re-simulates the sample
+        model=lambda wc: sample_plan(wc).sample.model_digest(),
     # one thread per job: the chunks are independent, so Snakemake runs one job per
     # core and overlaps the start-up and Parquet writing of one job with the
     # computation of another (9% faster on 2 cores than one 2-thread job at a time).
