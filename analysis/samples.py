@@ -236,6 +236,10 @@ def pnn_run_conditions(cuts: dict, unblind: bool) -> dict[str, float]:
         "importance_k3pi_lo": r["k3pi"][0],
         "importance_rich_m_lo": cuts["selection"]["rich_mass"][0],
         "importance_rich_m_hi": cuts["selection"]["rich_mass"][1],
+        "preselection_z_lo": cuts["selection"]["z_vtx"][0],
+        "preselection_z_hi": cuts["selection"]["z_vtx"][1],
+        "preselection_p_lo": cuts["selection"]["momentum"][0],
+        "preselection_p_hi": cuts["selection"]["momentum"][1],
     }
 
 

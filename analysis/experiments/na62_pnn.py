@@ -25,7 +25,10 @@ kinematics × veto inefficiency × identification, which no brute-force sample
 could populate.  The minimum-bias stream (``run.trigger`` 2) writes every event
 of the trigger acceptance without veto or identification condition.
 
-While ``blind.enabled``, pseudo-data events in the signal boxes (15 < p < 35
+Every stream writes only events inside the loose ranges of the selection
+(``preselection``: vertex z and straw momentum), judged after the last random
+draw, so that the events written do not depend on it.  While ``blind.enabled``,
+pseudo-data events in the signal boxes (15 < p < 35
 GeV/c and m²_miss in Region 1 or 2) are never written.
 """
 
@@ -444,6 +447,13 @@ def simulate_batch(
             # blinding last: every random draw is made, so the pseudo-data outside the
             # boxes is the same blind or unblinded
             if blind and in_blind_box(m2, p_meas, g):
+                continue
+            # the software preselection, also after every draw: events outside the
+            # loose ranges of the selection are not written
+            if not (
+                g.preselection_z_lo <= z_vtx <= g.preselection_z_hi
+                and g.preselection_p_lo <= p_meas <= g.preselection_p_hi
+            ):
                 continue
             row = rows[k]
             row[0] = ev
