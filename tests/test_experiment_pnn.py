@@ -261,3 +261,32 @@ def test_control_region_f_kin_is_kinematic_unless_asked_otherwise():
     assert kinematic["n_mc_truth"] == pytest.approx(full["n_mc_truth"])
     with pytest.raises(ValueError, match="f_kin_weights"):
         _budget_inputs("vetoes")
+
+
+def test_photon_merged_with_the_pion_cluster_is_seen_only_in_the_2016_run():
+    """A photon landing on the pion's LKr impact: unseen in 2015, seen (PID) in 2016."""
+    from analysis import particles as pt
+    from analysis.experiments import na62, na62_response
+
+    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+    tracks = np.zeros((1, na62_response._T_N))
+    vx, vy, vz = 0.0, 0.0, 130.0
+    n = pt.add(table, 0, 0.05, 0.02, 25.0, np.hypot(25.0, M_PI), vx, vy, vz, pt.PI_PLUS, True)
+    tracks[0, na62_response._T_ROOT] = 0
+    tracks[0, na62_response._T_JLKR] = 0
+    seen = {}
+    for name, module in (("2015", na62), ("2016", na62_pnn)):
+        g = module.geometry_record(module.GEOMETRY)[0]
+        ok, x, y = na62_response._lkr_impact(table, 0, g)
+        assert ok
+        # a 10 GeV photon from the vertex to 3 cm from the pion's impact
+        d = np.array([x + 0.03 - vx, y - vy, g.lkr_z - vz])
+        p = 10.0 * d / np.linalg.norm(d)
+        m = pt.add(table, n, p[0], p[1], p[2], 10.0, vx, vy, vz, pt.PHOTON, True)
+        seen[name] = na62_response.veto_target(table, n, tracks, 1, g)
+        far = table.copy()  # the same photon 30 cm away makes its own cluster in both runs
+        d = np.array([x + 0.30 - vx, y - vy, g.lkr_z - vz])
+        far[n, pt.PX : pt.PZ + 1] = 10.0 * d / np.linalg.norm(d)
+        assert na62_response.veto_target(far, n, tracks, 1, g) == na62_response.VETO_LKR
+        assert m == n + 1
+    assert seen == {"2015": na62_response.VETO_NONE, "2016": na62_response.VETO_LKR}

@@ -278,8 +278,10 @@ def veto_target(table, i, tracks, n_tracks, g):
 
     Photons and charged particles outside the spectrometer acceptance are projected
     to the LKr plane: inside the beam hole they reach the IRC/SAC, inside the LKr
-    they make a cluster (unless within ``cluster_separation`` of a track impact),
-    beyond it the LAV sees them up to ``lav.angle_max``.
+    they make a cluster (unless within ``cluster_separation`` of a track impact,
+    where a photon merges with the track's cluster: unseen, or seen as if it were a
+    cluster where ``lkr.merged_photon_seen``), beyond it the LAV sees them up to
+    ``lav.angle_max``.
     """
     if table[i, pt.VISIBLE] == 0.0 or table[i, pt.PZ] <= 0.0:
         return VETO_NONE
@@ -299,6 +301,8 @@ def veto_target(table, i, tracks, n_tracks, g):
         for t in range(n_tracks):
             ok, tx, ty = _lkr_impact(table, int(tracks[t, _T_JLKR]), g)
             if ok and (tx - x) ** 2 + (ty - y) ** 2 < g.lkr_cluster_separation**2:
+                if pid == pt.PHOTON and g.lkr_merged_photon_seen > 0.0:
+                    return VETO_LKR
                 return VETO_NONE
         return VETO_LKR
     theta = math.sqrt(table[i, pt.PX] ** 2 + table[i, pt.PY] ** 2) / table[i, pt.PZ]
