@@ -143,6 +143,19 @@ def test_write_table_empty_is_a_valid_file(tmp_path):
     assert storage.read_metadata(path)["sample"] == "x"
 
 
+def test_empty_chunk_yields_its_counts_and_only_the_columns_asked_for(tmp_path):
+    from analysis.analyses.lepton_search import read_chunks
+
+    path = tmp_path / "chunk_0.parquet"
+    empty = {name: np.array([], dtype=dt) for name, dt in COLUMNS}
+    storage.write_table(path, COLUMNS, empty, {"sample": "x", "n_generated": 65536})
+    ((meta, df),) = read_chunks([path], columns=["px_1", "stream"])
+    assert meta["n_generated"] == 65536
+    assert len(df) == 0 and list(df.columns) == ["px_1", "stream"]
+    ((_, df),) = read_chunks([path])
+    assert list(df.columns) == [n for n, _ in COLUMNS]
+
+
 # ----------------------------------------------------------------- damaged files
 
 

@@ -53,8 +53,9 @@ def read_chunks(paths, columns=None, filters=None, batch_rows=1_000_000):
             for batch in handle.iter_batches(batch_size=batch_rows, columns=columns):
                 yield (meta if first else None), batch.to_pandas()
                 first = False
-            if first:  # no rows at all: still report the counts
-                yield meta, handle.schema_arrow.empty_table().to_pandas()
+            if first:  # no rows at all: still report the counts (and the columns asked for)
+                empty = handle.schema_arrow.empty_table()
+                yield meta, (empty if columns is None else empty.select(columns)).to_pandas()
         except storage.CorruptFileError:
             raise
         except Exception as exc:  # pyarrow raises several types for damaged files
