@@ -181,8 +181,10 @@ def background_budget(
                 f_err = math.sqrt(sr_w2_eff + f * f * cr_w2) / cr
             n_cr = float(_weighted(data)[_in(data, [region])].sum())
             n = n_cr * f
-            # Poisson error of the control count (at least one event's worth) ⊕ f_kin error
-            stat = math.hypot(f * math.sqrt(max(n_cr, 1.0)), n_cr * f_err)
+            # Poisson error of the control count ⊕ f_kin error, the count taken as at least
+            # one event (an empty control region still bounds the background by f_kin)
+            n_eff = max(n_cr, 1.0)
+            stat = math.hypot(f * math.sqrt(n_eff), n_eff * f_err)
             row |= {"method": "control region", "n_control": n_cr, "f_kin": f, "f_kin_err": f_err}
         else:
             n, stat = row["n_mc_truth"], row["n_mc_truth_err"]
