@@ -18,7 +18,9 @@ def sample_chunks(wildcards):
 
 
 def data_chunks(wildcards):
-    return chunk_files(wildcards.selection, "data")
+    """Pseudo-data chunks of the beam monitor: the data sample and any minimum-bias stream."""
+    samples = [s for s in ("data", "data_minbias") if s in PLANS[wildcards.selection]]
+    return [f for s in samples for f in chunk_files(wildcards.selection, s)]
 
 
 def selected_samples(wildcards):
