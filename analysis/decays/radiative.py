@@ -32,6 +32,7 @@ uniformly in m²_bγ, then accepted against the density.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -96,6 +97,7 @@ def e_gamma_max(channel: int) -> float:
     return (M_K**2 - (ma + mb) ** 2) / (2.0 * M_K)
 
 
+@functools.cache
 def _grid(channel: int, e_min: float, n: int):
     """Gauss–Legendre nodes in (ln E*_γ, u) and the weights of the integral over them."""
     x, w = np.polynomial.legendre.leggauss(n)
