@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,13 +108,37 @@ def local_run(tmp_path_factory, code_root, slurm_cluster) -> Run:
     )
 
 
+def _cluster_report() -> str:
+    """The queue, the node and the controller's last log lines: why jobs wait."""
+    parts = []
+    for command in (["squeue", "--all", "--long"], ["sinfo", "--long", "-R"], ["sinfo", "-N"]):
+        try:
+            process = subprocess.run(command, capture_output=True, text=True, timeout=30)
+            parts.append(f"$ {' '.join(command)}\n{process.stdout}{process.stderr}")
+        except (OSError, subprocess.TimeoutExpired) as error:
+            parts.append(f"$ {' '.join(command)}: {error}")
+    log = Path("/var/log/slurm/slurmctld.log")
+    if log.exists():
+        tail = log.read_text(errors="replace").splitlines()[-40:]
+        parts.append("--- end of slurmctld.log ---\n" + "\n".join(tail))
+    return "\n".join(parts)
+
+
 @pytest.fixture(scope="session")
 def slurm_run(tmp_path_factory, code_root, slurm_cluster, local_run) -> Run:
-    return run_workflow(
-        tmp_path_factory.mktemp("slurm_run"),
-        code_root,
-        ["--workflow-profile", "profiles/slurm", *SLURM_SPEED_ARGUMENTS, *config_arguments()],
-    )
+    try:
+        return run_workflow(
+            tmp_path_factory.mktemp("slurm_run"),
+            code_root,
+            ["--workflow-profile", "profiles/slurm", *SLURM_SPEED_ARGUMENTS, *config_arguments()],
+        )
+    except subprocess.TimeoutExpired as error:
+        stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else ""
+        pytest.fail(
+            f"the SLURM run did not end within {error.timeout:.0f} s.\n"
+            f"--- Snakemake (end) ---\n{stderr[-4000:]}\n{_cluster_report()}",
+            pytrace=False,
+        )
 
 
 # --------------------------------------------------------------------------- tests

@@ -8,7 +8,8 @@
 #   sudo tools/slurm/stop_single_node.sh      # stop the daemons again
 #
 # Idempotent: when the daemons already run with the configuration this script writes,
-# it only checks that the node is up. Debian/Ubuntu only (apt-get); needs root.
+# it only checks that the node is up. A slurmctld it starts forgets the jobs of earlier
+# runs. Debian/Ubuntu only (apt-get); needs root.
 # Environment:
 #   SLURM_START_TIMEOUT   seconds to wait for the node to become idle (default 90)
 #   SLURM_FORCE_CONFIG=1  overwrite an /etc/slurm/slurm.conf this script did not write
@@ -225,9 +226,13 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     }
 fi
 
+# A controller that is not running left no live job behind on this single node (its
+# jobs died with it or with the machine): start it with -c, without the saved job and
+# node state, or the recovered jobs of an earlier, interrupted run would hold the node
+# until their time limits or SlurmdTimeout ran out and would then run again.
 if ! running "$CTLD_PID" slurmctld; then
-    info "starting slurmctld"
-    slurmctld || {
+    info "starting slurmctld (without the job state of an earlier run)"
+    slurmctld -c || {
         show_logs
         die "slurmctld did not start"
     }
@@ -245,7 +250,13 @@ fi
 state=""
 resumed=0
 for ((waited = 0; waited < TIMEOUT; waited++)); do
-    state=$(sinfo --noheader --nodes="$host" --format=%T 2>/dev/null | head -n 1) || state=""
+    # A daemon that died after starting (bad configuration, port in use): its log says why;
+    # sinfo would only retry its connection until the timeout.
+    if ((waited >= 5)) && ! { running "$CTLD_PID" slurmctld && running "$SLURMD_PID" slurmd; }; then
+        show_logs
+        die "slurmctld or slurmd stopped after starting"
+    fi
+    state=$(timeout 10 sinfo --noheader --nodes="$host" --format=%T 2>/dev/null | head -n 1) || state=""
     case $state in
         idle | mixed | allocated | completing)
             info "node $host is $state ($(sinfo --noheader --nodes="$host" --format='%c CPUs, %m MB'))"
