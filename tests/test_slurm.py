@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -186,3 +187,63 @@ def test_summary_equals_that_of_a_local_run(local_run, slurm_run):
     assert set(local) == set(slurm)
     different = {key: (local[key], slurm[key]) for key in local if local[key] != slurm[key]}
     assert not different, different
+
+
+def _kill_daemon(pid_file: str) -> None:
+    pid = int(Path(pid_file).read_text())
+    os.kill(pid, 9)
+    for _ in range(100):
+        if not Path(f"/proc/{pid}").exists() or "Z" in _process_state(pid):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"process {pid} of {pid_file} survived SIGKILL")
+
+
+def _process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+def test_a_restarted_cluster_forgets_the_jobs_of_an_interrupted_run(slurm_cluster):
+    # The last test of the file (pytest keeps file order): it kills the cluster under jobs.
+    # A controller killed under a running and a pending job (a reboot, a killed container)
+    # recovers both from its saved state when it starts again; they would hold the node
+    # until their time limits or SlurmdTimeout ran out, then run again, and a workflow
+    # started meanwhile would wait for them. The start script starts it without that state.
+    marker = "617.25"  # a sleep nobody else runs, to clean up after the test
+    for _ in range(3):  # two run on the two CPUs of the node, the third waits
+        subprocess.run(
+            ["sbatch", "--time", "30", "--output", "/dev/null", "--wrap", f"sleep {marker}"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    try:
+        for _ in range(100):
+            queue = subprocess.run(
+                ["squeue", "--noheader", "--format=%T"], capture_output=True, text=True, timeout=30
+            ).stdout.split()
+            if "RUNNING" in queue:
+                break
+            time.sleep(0.2)
+        assert "RUNNING" in queue, queue
+        _kill_daemon("/run/slurmctld.pid")
+        _kill_daemon("/run/slurmd.pid")
+        restart = subprocess.run(
+            ["bash", str(START_SCRIPT)],
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+            check=False,
+        )
+        assert restart.returncode == 0, output_of(restart)
+        assert "is idle" in restart.stdout, restart.stdout
+        queue = subprocess.run(
+            ["squeue", "--noheader"], capture_output=True, text=True, timeout=30, check=True
+        )
+        assert queue.stdout.strip() == "", f"jobs of the interrupted run:\n{queue.stdout}"
+    finally:
+        subprocess.run(["pkill", "-f", f"sleep {marker}"], check=False)

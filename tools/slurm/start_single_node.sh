@@ -8,8 +8,8 @@
 #   sudo tools/slurm/stop_single_node.sh      # stop the daemons again
 #
 # Idempotent: when the daemons already run with the configuration this script writes,
-# it only checks that the node is up. A slurmctld it starts forgets the jobs of earlier
-# runs. Debian/Ubuntu only (apt-get); needs root.
+# it only checks that the node is up. Jobs that a slurmctld it starts recovers from an
+# earlier, interrupted run are cancelled. Debian/Ubuntu only (apt-get); needs root.
 # Environment:
 #   SLURM_START_TIMEOUT   seconds to wait for the node to become idle (default 90)
 #   SLURM_FORCE_CONFIG=1  overwrite an /etc/slurm/slurm.conf this script did not write
@@ -175,12 +175,21 @@ changed=$(
 
 # ----------------------------------------------------------------------------- daemons
 
-# True when the process of a pid file runs and is the named program.
+# True when the process of a pid file runs and is the named program. A killed daemon
+# whose parent does not reap it (a container without an init) stays a zombie under its
+# pid: not running.
+alive() {
+    local stat
+    { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
 running() {
     local pidfile=$1 program=$2 pid
     [[ -s $pidfile ]] || return 1
     pid=$(<"$pidfile")
-    [[ -r /proc/$pid/comm ]] && [[ $(<"/proc/$pid/comm") == "$program"* ]]
+    [[ -r /proc/$pid/comm ]] && [[ $(<"/proc/$pid/comm") == "$program"* ]] && alive "$pid"
 }
 
 stop_daemon() {
@@ -190,7 +199,7 @@ stop_daemon() {
     info "stopping $program (configuration changed)"
     kill "$pid" 2>/dev/null || true
     for ((i = 0; i < 100; i++)); do
-        [[ -e /proc/$pid ]] || return 0
+        alive "$pid" || return 0
         sleep 0.2
     done
     die "$program (pid $pid) did not stop within 20 s"
@@ -226,16 +235,14 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
     }
 fi
 
-# A controller that is not running left no live job behind on this single node (its
-# jobs died with it or with the machine): start it with -c, without the saved job and
-# node state, or the recovered jobs of an earlier, interrupted run would hold the node
-# until their time limits or SlurmdTimeout ran out and would then run again.
+controller_started=0
 if ! running "$CTLD_PID" slurmctld; then
-    info "starting slurmctld (without the job state of an earlier run)"
-    slurmctld -c || {
+    info "starting slurmctld"
+    slurmctld || {
         show_logs
         die "slurmctld did not start"
     }
+    controller_started=1
 fi
 if ! running "$SLURMD_PID" slurmd; then
     info "starting slurmd"
@@ -244,6 +251,40 @@ if ! running "$SLURMD_PID" slurmd; then
         die "slurmd did not start"
     }
 fi
+
+# ----------------------------------------------------------------------------- jobs of earlier runs
+
+# A controller that was not running recovers the jobs of its saved state: those of an
+# earlier run that was interrupted (a reboot, killed daemons), whose Snakemake is gone.
+# Left alone they hold the node until their time limit or SlurmdTimeout runs out, and
+# the pending ones then run: cancel them, and wait below until they have left the queue.
+stale=""
+if ((controller_started)); then
+    listed=0
+    for ((i = 0; i < 100; i++)); do
+        if stale=$(timeout 10 squeue --noheader --format=%i 2>/dev/null); then
+            listed=1
+            break
+        fi
+        sleep 0.2
+    done
+    ((listed)) || {
+        show_logs
+        die "slurmctld does not answer squeue"
+    }
+    stale=$(tr '\n' ' ' <<<"$stale" | xargs)
+    if [[ -n $stale ]]; then
+        info "cancelling jobs of an earlier run recovered by slurmctld: $stale"
+        # shellcheck disable=SC2086  # one argument per job id
+        scancel $stale || true
+    fi
+fi
+
+# True while a cancelled job of an earlier run is still pending, running or completing.
+stale_listed() {
+    [[ -n $stale ]] || return 1
+    [[ -n $(timeout 10 squeue --noheader --format=%i --jobs="${stale// /,}" 2>/dev/null) ]]
+}
 
 # ----------------------------------------------------------------------------- wait for the node
 
@@ -256,9 +297,14 @@ for ((waited = 0; waited < TIMEOUT; waited++)); do
         show_logs
         die "slurmctld or slurmd stopped after starting"
     fi
-    state=$(timeout 10 sinfo --noheader --nodes="$host" --format=%T 2>/dev/null | head -n 1) || state=""
+    state=$(timeout 10 sinfo --noheader --nodes="$host" --format=%T 2>/dev/null | head -n 1) ||
+        state=""
     case $state in
         idle | mixed | allocated | completing)
+            if stale_listed; then
+                sleep 1
+                continue
+            fi
             info "node $host is $state ($(sinfo --noheader --nodes="$host" --format='%c CPUs, %m MB'))"
             exit 0
             ;;

@@ -14,12 +14,22 @@ die() {
 
 [[ $(id -u) -eq 0 ]] || die "must run as root"
 
+# Whether a process runs: a killed daemon whose parent does not reap it (a container
+# without an init) stays a zombie under its pid.
+alive() {
+    local stat
+    { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+    stat=${stat##*) }
+    [[ ${stat%% *} != Z ]]
+}
+
 # pid of the process named in a pid file, if that process runs and is the program.
 pid_of() {
     local pidfile=$1 program=$2 pid
     [[ -s $pidfile ]] || return 1
     pid=$(<"$pidfile")
     [[ -r /proc/$pid/comm ]] && [[ $(<"/proc/$pid/comm") == "$program"* ]] || return 1
+    alive "$pid" || return 1
     echo "$pid"
 }
 
@@ -33,7 +43,7 @@ stop() {
     kill "$pid" 2>/dev/null || true
     # Until the process is gone (it may remove its pid file before it exits).
     for ((i = 0; i < 100; i++)); do
-        [[ -e /proc/$pid ]] || return 0
+        alive "$pid" || return 0
         sleep 0.2
     done
     echo "$NAME: $program did not stop after 20 s, killing it"
