@@ -206,12 +206,12 @@ def _process_state(pid: int) -> str:
         return "Z"
 
 
-def test_a_restarted_cluster_forgets_the_jobs_of_an_interrupted_run(slurm_cluster):
+def test_a_restarted_cluster_cancels_the_jobs_of_an_interrupted_run(slurm_cluster):
     # The last test of the file (pytest keeps file order): it kills the cluster under jobs.
-    # A controller killed under a running and a pending job (a reboot, a killed container)
-    # recovers both from its saved state when it starts again; they would hold the node
+    # A controller killed under running and pending jobs (a reboot, a killed container)
+    # recovers them from its saved state when it starts again; they would hold the node
     # until their time limits or SlurmdTimeout ran out, then run again, and a workflow
-    # started meanwhile would wait for them. The start script starts it without that state.
+    # started meanwhile would wait for them. The start script cancels them.
     marker = "617.25"  # a sleep nobody else runs, to clean up after the test
     for _ in range(3):  # two run on the two CPUs of the node, the third waits
         subprocess.run(
