@@ -282,11 +282,10 @@ def test_photon_merged_with_the_pion_cluster_is_seen_only_in_the_2016_run():
         # a 10 GeV photon from the vertex to 3 cm from the pion's impact
         d = np.array([x + 0.03 - vx, y - vy, g.lkr_z - vz])
         p = 10.0 * d / np.linalg.norm(d)
-        m = pt.add(table, n, p[0], p[1], p[2], 10.0, vx, vy, vz, pt.PHOTON, True)
+        pt.add(table, n, p[0], p[1], p[2], 10.0, vx, vy, vz, pt.PHOTON, True)
         seen[name] = na62_response.veto_target(table, n, tracks, 1, g)
         far = table.copy()  # the same photon 30 cm away makes its own cluster in both runs
         d = np.array([x + 0.30 - vx, y - vy, g.lkr_z - vz])
         far[n, pt.PX : pt.PZ + 1] = 10.0 * d / np.linalg.norm(d)
         assert na62_response.veto_target(far, n, tracks, 1, g) == na62_response.VETO_LKR
-        assert m == n + 1
     assert seen == {"2015": na62_response.VETO_NONE, "2016": na62_response.VETO_LKR}

@@ -81,12 +81,8 @@ def _reason_to_skip() -> str | None:
 # --------------------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(scope="session")
-def slurm_cluster() -> str:
-    """A running single-node SLURM; the start script's report."""
-    reason = _reason_to_skip()
-    if reason:
-        pytest.skip(f"{reason}; set CI=1 to make this an error")
+def _start_cluster() -> str:
+    """Run the start script (installs, starts, waits for the node); its report."""
     process = subprocess.run(
         ["bash", str(START_SCRIPT)],
         capture_output=True,
@@ -96,6 +92,15 @@ def slurm_cluster() -> str:
     )
     assert process.returncode == 0, f"{START_SCRIPT} failed:\n{output_of(process)}"
     return process.stdout
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster() -> str:
+    """A running single-node SLURM; the start script's report."""
+    reason = _reason_to_skip()
+    if reason:
+        pytest.skip(f"{reason}; set CI=1 to make this an error")
+    return _start_cluster()
 
 
 @pytest.fixture(scope="session")
@@ -190,20 +195,18 @@ def test_summary_equals_that_of_a_local_run(local_run, slurm_run):
 
 
 def _kill_daemon(pid_file: str) -> None:
+    """SIGKILL the daemon of a pid file and wait until it is gone or a zombie."""
     pid = int(Path(pid_file).read_text())
     os.kill(pid, 9)
     for _ in range(100):
-        if not Path(f"/proc/{pid}").exists() or "Z" in _process_state(pid):
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone
+            return
+        if state == "Z":
             return
         time.sleep(0.1)
     raise AssertionError(f"process {pid} of {pid_file} survived SIGKILL")
-
-
-def _process_state(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return "Z"
 
 
 def test_a_restarted_cluster_cancels_the_jobs_of_an_interrupted_run(slurm_cluster):
@@ -232,15 +235,8 @@ def test_a_restarted_cluster_cancels_the_jobs_of_an_interrupted_run(slurm_cluste
         assert "RUNNING" in queue, queue
         _kill_daemon("/run/slurmctld.pid")
         _kill_daemon("/run/slurmd.pid")
-        restart = subprocess.run(
-            ["bash", str(START_SCRIPT)],
-            capture_output=True,
-            text=True,
-            timeout=START_TIMEOUT,
-            check=False,
-        )
-        assert restart.returncode == 0, output_of(restart)
-        assert "is idle" in restart.stdout, restart.stdout
+        report = _start_cluster()
+        assert "is idle" in report, report
         queue = subprocess.run(
             ["squeue", "--noheader"], capture_output=True, text=True, timeout=30, check=True
         )
