@@ -41,7 +41,17 @@ def decay_probability(p, mass, ctau, length):
 
 
 @jit
-def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
+def _first_deviate(state, deviates, i):
+    """The deviate deciding whether row i decays: drawn in advance, or drawn now."""
+    if deviates is None:
+        return uniform(state)
+    if i < deviates.shape[0]:
+        return deviates[i]
+    return uniform(state)
+
+
+@jit
+def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0, deviates=None):
     """Let every visible forward-going π± and μ± decay in flight before ``z_end``.
 
     Daughters are appended and followed in turn (π → μ → e chains).  Returns the
@@ -54,6 +64,11 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
     its branching ratio, with the matching weights.  Expected weighted counts
     are unchanged, while the rare μ → e and π → e backgrounds get ~1/P more
     Monte Carlo events.  ``forced = 0`` is the natural simulation (pseudo-data).
+
+    ``deviates`` (optional) holds uniform deviates drawn in advance for the first
+    rows: row i < len(deviates) takes ``deviates[i]`` as its first draw (whether
+    it decays) instead of drawing it here, so that a caller can decide from the
+    deviates alone, before the decay is generated, that no particle can decay.
     """
     weight = 1.0
     i = 0
@@ -76,7 +91,7 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
         f = forced if apid == 13 else forced_pion
         if f > 0.0:
             p_decay = decay_probability(pz, mass, ctau, z_end - z0)
-            if uniform(state) >= f:
+            if _first_deviate(state, deviates, i) >= f:
                 weight *= (1.0 - p_decay) / (1.0 - f)
                 i += 1
                 continue
@@ -86,7 +101,7 @@ def propagate(state, table, n, z_end, z_magnet, kick, forced, forced_pion=0.0):
         else:
             # natural decay: flight L = −λ ln(1 − u); P(L < z_end − z0) ≤ (z_end − z0)/λ,
             # so u above that bound needs no division or transcendental call (the common case)
-            u = uniform(state)
+            u = _first_deviate(state, deviates, i)
             if u * lam_z >= z_end - z0 or u >= decay_probability(pz, mass, ctau, z_end - z0):
                 i += 1
                 continue

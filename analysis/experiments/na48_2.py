@@ -29,8 +29,8 @@ from numba import prange
 
 from analysis import particles as pt
 from analysis._jit import jit, pjit
-from analysis.constants import M_K, M_MU, M_PI
-from analysis.decays import dispatch, hnl_pimu, inflight
+from analysis.constants import CTAU_PI, M_K, M_MU, M_PI
+from analysis.decays import dispatch, hnl_pimu, inflight, k3pi
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, geometry_type, load_table
 from analysis.experiments.na62 import sample_kaon
@@ -55,6 +55,7 @@ from analysis.experiments.na62_response import (
     muv3_may_fire,
     muv3_reach,
 )
+from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, seed_block, uniform
 
 NAME = "na48_2"
@@ -192,19 +193,61 @@ def _preselect(tracks, muv, g):
 
 
 @jit
-def muon_signals_possible(state, table, n, g, u_muv):
+def muon_signals_possible(state, table, n, g, u_muv, n_drawn):
     """Draw the MUV3 deviate of every charged primary into ``u_muv``; count those that could fire.
 
-    The count bounds the MUV3 signals of any three of them (:func:`muv3_may_fire`).
+    Rows below ``n_drawn`` already hold theirs (drawn before the decay).  The
+    count bounds the MUV3 signals of any three of them (:func:`muv3_may_fire`).
     """
     n_possible = 0
     for i in range(n):
         if table[i, pt.VISIBLE] == 0.0 or pt.charge(int(table[i, pt.PID])) == 0:
             continue
-        u_muv[i] = uniform(state)
+        if i >= n_drawn:
+            u_muv[i] = uniform(state)
         if muv3_may_fire(table, i, g, u_muv[i]):
             n_possible += 1
     return n_possible
+
+
+#: Rows whose in-flight and MUV3 deviates are drawn before the decay is generated:
+#: the three pions of K± → π±π+π−.
+EARLY_ROWS = 3
+
+
+@jit
+def draw_early(state, u_flight, u_muv):
+    """Draw the in-flight and MUV3 deviates of rows 0 … EARLY_ROWS − 1, in that order per row."""
+    for r in range(EARLY_ROWS):
+        u_flight[r] = uniform(state)
+        u_muv[r] = uniform(state)
+
+
+@jit
+def k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv):
+    """Whether a K → π±π+π− decay could give the MUV3 signals of a dimuon event.
+
+    Decided from the kaon and the deviates of :func:`draw_early` alone, before the
+    decay is generated.  A pion gives a MUV3 signal by punching through
+    (u_muv below ``pion_punch_through``) or through its decay muon (u_muv below
+    ``muon_efficiency``), and :func:`analysis.decays.inflight.propagate` lets it
+    decay before MUV3 only if u_flight·λ_z < z_MUV3 − z_vertex, λ_z = (p_z/m_π)cτ_π;
+    with p_z ≥ :func:`analysis.decays.k3pi.pion_pz_min` a pion whose u_flight is
+    above that bound's ratio cannot decay.  Never False for an event that the
+    full chain would call dimuon-like: skipping these events changes no result.
+    """
+    pz_min = k3pi.pion_pz_min(px, py, pz)
+    if pz_min <= 0.0:
+        return True
+    # u·λ_z < z_MUV3 − z_vertex with λ_z ≥ decay_length(pz_min): no division per pion
+    lam_min = decay_length(pz_min, M_PI, CTAU_PI)
+    flight = g.muv3_z - vz
+    n_possible = 0
+    for r in range(EARLY_ROWS):  # without branches: the outcomes are random
+        n_possible += (u_muv[r] < g.muv3_pion_punch_through) | (
+            (u_muv[r] < g.muv3_muon_efficiency) & (u_flight[r] * lam_min < flight)
+        )
+    return n_possible >= g.trigger_muons_min
 
 
 @jit
@@ -296,6 +339,11 @@ def simulate_batch(
     Monte Carlo, ``forced`` > 0 forces π± decays in flight before the MUV with
     that probability (importance sampling of K3π with π → μν decays, the LNV
     background); rows then carry weight = downscale × importance weight.
+
+    The kaon, the three-track downscale and the deviates of :func:`draw_early`
+    are drawn first: a K3π decay of the pseudo-data that the downscale drops and
+    that cannot be dimuon-like (:func:`k3pi_may_be_dimuon`, 86% of them) is
+    counted, but its decay is not generated.
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -310,6 +358,7 @@ def simulate_batch(
         accepted = np.zeros(_MAX_TRACKS, np.int64)
         muv = np.zeros(3, np.bool_)
         u_muv = np.zeros(pt.MAX_PARTICLES)
+        u_flight = np.zeros(EARLY_ROWS)
         rows = out[b]
         k = 0
         for ev in range(start, stop):
@@ -318,24 +367,39 @@ def simulate_batch(
             px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
+            # the three-track downscale first: an event it drops matters only if it
+            # can still be dimuon-like, which most cannot (no pion decays in flight)
+            d = g.trigger_downscale_three_track
+            kept = d <= 1.0 or uniform(state) * d < 1.0
+            draw_early(state, u_flight, u_muv)
+            if (
+                not kept
+                and code == dispatch.K3PI
+                and forced == 0.0
+                and not k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv)
+            ):
+                continue
+            kcharge = -1 if uniform(state) < g.beam_kminus_fraction else 1
             n = dispatch.generate(
                 code, state, table, px, py, pz, e, vx, vy, vz, masses[m], g.signal_lifetime_ps
             )
-            kcharge = 1
-            if uniform(state) < g.beam_kminus_fraction:
-                kcharge = -1
+            if kcharge < 0:
                 charge_conjugate(table, n)
             for i in range(n):  # daughters of an N decaying beyond DCH1 leave no track
                 if table[i, pt.Z] >= g.spectrometer_z_chambers_0:
                     table[i, pt.VISIBLE] = 0.0
             _, mc_weight = inflight.propagate(
-                state, table, n, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0, forced
+                state,
+                table,
+                n,
+                g.muv3_z,
+                g.spectrometer_z_magnet,
+                g.spectrometer_kick,
+                0.0,
+                forced,
+                u_flight,
             )
-            # the three-track downscale first: an event it drops matters only if it
-            # can still be dimuon-like, which most cannot (no pion decayed in flight)
-            d = g.trigger_downscale_three_track
-            kept = d <= 1.0 or uniform(state) * d < 1.0
-            n_possible = muon_signals_possible(state, table, n, g, u_muv)
+            n_possible = muon_signals_possible(state, table, n, g, u_muv, EARLY_ROWS)
             if not kept and n_possible < g.trigger_muons_min:
                 continue
             if accepted_tracks(table, n, g, accepted, 3) != 3:
