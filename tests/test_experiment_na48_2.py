@@ -130,7 +130,8 @@ def test_early_decision_never_drops_a_decay_that_can_be_dimuon_like(early):
     # the bound the full chain uses, and the signals themselves, are both covered
     assert not np.any((possible >= n_min) & ~may)
     assert not np.any((fires >= n_min) & ~may)
-    assert np.count_nonzero(fires >= n_min) > 20  # two pions decayed to muons, or punched through
+    # two MUV3 signals (decay muons, punch-through) in 2% of the decays: 22,490 of 10⁶
+    assert np.count_nonzero(fires >= n_min) > 10_000
     # the point of it: most decays need not be generated
     assert 0.80 < 1.0 - may.mean() < 0.92, may.mean()
 
