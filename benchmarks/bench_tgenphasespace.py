@@ -14,7 +14,8 @@ Cling's JIT): per event ``Generate()`` and the lab four-momentum of every
 daughter (``GetDecay``), summed so that nothing is optimised away.  Kaons fly
 along z with the beam momentum of each experiment (K+ → μ+ν at 74 GeV/c for
 NA62-RK and 75 GeV/c for NA62; K+ → π+π+π− at 60 GeV/c for NA48/2 and 75 GeV/c
-for NA62).  Masses from PDG 2024 (as ``analysis/constants.py``).
+for NA62).  Masses from ``analysis/constants.py`` (PDG 2024), read from this
+checkout: the ROOT environment needs neither the package nor its dependencies.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-M_K, M_MU, M_PI = 0.493677, 0.1056583755, 0.13957039
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from analysis.constants import M_K, M_MU, M_PI  # noqa: E402  (plain Python, no dependency)
 
 SOURCE = r"""
 #include "TGenPhaseSpace.h"

@@ -19,7 +19,7 @@ import pytest
 from analysis import particles as pt
 from analysis import rng, storage
 from analysis._jit import jit
-from analysis.decays import dispatch, inflight, k3pi
+from analysis.decays import dispatch, k3pi
 from analysis.experiments import na48_2
 from analysis.experiments.na62 import sample_kaon
 from analysis.experiments.na62_response import muv3_fires, muv3_reach
@@ -101,17 +101,7 @@ def _early_decisions(key, n, geometry):
         pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ], table[2, pt.PZ]) / k3pi.pion_pz_min(
             px, py, pz
         )
-        inflight.propagate(
-            state,
-            table,
-            m,
-            g.muv3_z,
-            g.spectrometer_z_magnet,
-            g.spectrometer_kick,
-            0.0,
-            0.0,
-            u_flight,
-        )
+        na48_2.fly_to_muv3(state, table, m, g, 0.0, u_flight)
         possible[ev] = na48_2.muon_signals_possible(state, table, m, g, u_muv, na48_2.EARLY_ROWS)
         for i in range(m):
             fires[ev] += muv3_fires(muv3_reach(table, i, g), u_muv[i], g)

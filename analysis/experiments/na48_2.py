@@ -224,6 +224,27 @@ def draw_early(state, u_flight, u_muv):
 
 
 @jit
+def fly_to_muv3(state, table, n, g, forced, u_flight):
+    """π/μ decays in flight up to MUV3; returns the importance weight.
+
+    Rows below EARLY_ROWS decide with the deviates of :func:`draw_early`;
+    ``forced`` > 0 forces the pion decays (Monte Carlo).
+    """
+    _, weight = inflight.propagate(
+        state,
+        table,
+        n,
+        g.muv3_z,
+        g.spectrometer_z_magnet,
+        g.spectrometer_kick,
+        0.0,
+        forced,
+        u_flight,
+    )
+    return weight
+
+
+@jit
 def k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv):
     """Whether a K → π±π+π− decay could give the MUV3 signals of a dimuon event.
 
@@ -388,17 +409,7 @@ def simulate_batch(
             for i in range(n):  # daughters of an N decaying beyond DCH1 leave no track
                 if table[i, pt.Z] >= g.spectrometer_z_chambers_0:
                     table[i, pt.VISIBLE] = 0.0
-            _, mc_weight = inflight.propagate(
-                state,
-                table,
-                n,
-                g.muv3_z,
-                g.spectrometer_z_magnet,
-                g.spectrometer_kick,
-                0.0,
-                forced,
-                u_flight,
-            )
+            mc_weight = fly_to_muv3(state, table, n, g, forced, u_flight)
             n_possible = muon_signals_possible(state, table, n, g, u_muv, EARLY_ROWS)
             if not kept and n_possible < g.trigger_muons_min:
                 continue
