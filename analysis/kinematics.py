@@ -75,6 +75,19 @@ def decay_length(p, mass, ctau):
 
 
 @jit
+def daughter_pz_min(px, py, pz, p_star, e_star, m_parent):
+    """A lower bound of p_z of a daughter of rest-frame momentum p* and energy E*.
+
+    The parent (px, py, pz), of mass ``m_parent``, flies forward.  Whatever the
+    decay direction, p_z = p*_⊥·ẑ + γ(p*_∥ + βE*) n_z (n the parent direction),
+    hence p_z ≥ n_z γ(βE* − p*) − p* sin θ = p_z (E* − p* E/p)/m − p* sin θ.
+    With E/p ≤ 1 + m²/(2p_z²) and sin θ ≤ (|p_x| + |p_y|)/p_z it needs a single
+    division; it falls with p*, so a channel with a range of p* takes its largest.
+    """
+    return pz * (e_star - p_star) / m_parent - p_star * (0.5 * m_parent + abs(px) + abs(py)) / pz
+
+
+@jit
 def to_lab(px, py, pz, e, m, qx, qy, qz, qe):
     """Four-vector q given in the rest frame of a parent (px, py, pz, e; mass m), in the lab.
 

@@ -90,6 +90,17 @@ def uniform(state):
 
 
 @jit
+def drawn_or_uniform(state, u):
+    """``u`` if it is a deviate drawn in advance (u ≥ 0), else a uniform drawn now.
+
+    Kernels that decide early whether an event can matter draw some of its
+    deviates before the event is generated and pass them down; −1 marks one
+    that was not drawn.
+    """
+    return u if u >= 0.0 else uniform(state)
+
+
+@jit
 def unit_circle(state):
     """(cos φ, sin φ) for φ uniform in [0, 2π), without trigonometric calls.
 

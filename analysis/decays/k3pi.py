@@ -27,7 +27,7 @@ from analysis.constants import (
     M_PI0,
 )
 from analysis.decays import phase_space, pi0
-from analysis.kinematics import to_lab, two_body_momentum
+from analysis.kinematics import daughter_pz_min, to_lab, two_body_momentum
 from analysis.rng import uniform
 
 
@@ -116,13 +116,9 @@ E_STAR_MAX = math.sqrt(P_STAR_MAX**2 + M_PI**2)
 def pion_pz_min(px, py, pz):
     """A lower bound of p_z of every pion of K+ → π+π+π− from a kaon (px, py, pz).
 
-    A daughter of rest-frame momentum p* and energy E* has
-    p_z = p*_⊥·ẑ + γ(p*_∥ + βE*) n_z (n the kaon direction), hence
-    p_z ≥ n_z γ(βE* − p*) − p* sin θ_K = p_z,K (E* − p* E_K/p_K)/m_K − p* sin θ_K;
-    both terms fall with p*, so the bound is taken at :data:`P_STAR_MAX`.  With
-    E_K/p_K ≤ 1 + m_K²/(2p_z,K²) and sin θ_K ≤ (|p_x| + |p_y|)/p_z,K it needs a
-    single division.  About 7.5 GeV/c at 60 GeV/c: every pion of a K3π decay
-    from the beam flies forward, and this bound caps its probability to decay
-    in flight.
+    :func:`analysis.kinematics.daughter_pz_min` at the largest pion momentum in
+    the kaon frame: about 7.5 GeV/c at 60 GeV/c, so every pion of a K3π decay
+    from the beam flies forward, and the bound caps its probability to decay in
+    flight.
     """
-    return pz * (E_STAR_MAX - P_STAR_MAX) / M_K - P_STAR_MAX * (0.5 * M_K + abs(px) + abs(py)) / pz
+    return daughter_pz_min(px, py, pz, P_STAR_MAX, E_STAR_MAX, M_K)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 
 from analysis._jit import jit
-from analysis.rng import exponential, normal, uniform
+from analysis.rng import drawn_or_uniform, normal, uniform
 
 
 @jit
@@ -44,17 +44,25 @@ def electron_deposit(state, energy, stochastic, noise, constant, tail_fraction, 
 
 
 @jit
-def mip_deposit(state, mip_energy, mip_width):
-    """A minimum-ionising deposit: most probable value plus an exponential (Landau-like) tail."""
-    return mip_energy + mip_width * (exponential(state) - 1.0)
+def mip_deposit(state, mip_energy, mip_width, u=-1.0):
+    """A minimum-ionising deposit: most probable value plus an exponential (Landau-like) tail.
+
+    The tail's exponential deviate is −ln u, with ``u`` drawn in advance (0 < u < 1)
+    or, by default, now.
+    """
+    return mip_energy + mip_width * (-math.log(drawn_or_uniform(state, u)) - 1.0)
 
 
 @jit
-def muon_deposit(state, momentum, mip_energy, mip_width, catastrophic_prob):
-    """Energy deposited by a muon: MIP, or rarely a catastrophic bremsstrahlung."""
-    if uniform(state) < catastrophic_prob:
+def muon_deposit(state, momentum, mip_energy, mip_width, catastrophic_prob, u=-1.0, u_mip=-1.0):
+    """Energy deposited by a muon: MIP, or rarely a catastrophic bremsstrahlung.
+
+    ``u`` (whether the bremsstrahlung happens) and ``u_mip`` (the MIP deposit,
+    :func:`mip_deposit`) may be uniform deviates drawn in advance; −1 draws them now.
+    """
+    if drawn_or_uniform(state, u) < catastrophic_prob:
         return momentum * uniform(state)
-    return mip_deposit(state, mip_energy, mip_width)
+    return mip_deposit(state, mip_energy, mip_width, u_mip)
 
 
 @jit

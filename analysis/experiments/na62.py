@@ -67,7 +67,13 @@ from analysis.experiments.na62_response import (
     true_momentum_at_magnet,
     vetoes,
 )
-from analysis.experiments.na62_trigger import trigger_and_record
+from analysis.experiments.na62_trigger import (
+    E_FLIGHT,
+    N_EARLY,
+    draw_early_kmu2,
+    kmu2_may_be_written,
+    trigger_and_record,
+)
 from analysis.kinematics import decay_length
 from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential
 
@@ -82,6 +88,7 @@ __all__ = [
     "_T_Z1",
     "accepted_tracks",
     "alive_at",
+    "detect",
     "beam_axis_vertex",
     "in_acceptance",
     "kaon_at_start",
@@ -108,31 +115,75 @@ __all__ = [
 
 
 @jit
-def kaon_at_start(state, g):
-    """Beam K+ and its decay z: (px, py, pz, x0, y0, z), (x0, y0) at the start of the volume.
+def kaon_momentum_and_z(state, g):
+    """Beam K+ momentum and decay z: (px, py, pz, z).
 
-    Momentum with its spread and divergence, spot size at ``beam.z_start``, decay
-    z from the exponential decay law truncated to [z_start, z_end]; the mean
-    flight is βγcτ = p/m_K · cτ_K.
+    Momentum with its spread and divergence; decay z from the exponential decay
+    law truncated to [z_start, z_end]; the mean flight is βγcτ = p/m_K · cτ_K.
     """
     p = g.beam_momentum + g.beam_momentum_spread * normal(state)
     ax = g.beam_divergence * normal(state)
     ay = g.beam_divergence * normal(state)
     dz = truncated_exponential(state, decay_length(p, M_K, CTAU_K), g.beam_z_end - g.beam_z_start)
     pz = p / math.sqrt(1.0 + ax * ax + ay * ay)
-    x0 = g.beam_spot_x * normal(state)
-    y0 = g.beam_spot_y * normal(state)
-    return ax * pz, ay * pz, pz, x0, y0, g.beam_z_start + dz
+    return ax * pz, ay * pz, pz, g.beam_z_start + dz
+
+
+@jit
+def beam_spot(state, g):
+    """Transverse position (x0, y0) of a beam particle at ``beam.z_start`` (the spot size)."""
+    return g.beam_spot_x * normal(state), g.beam_spot_y * normal(state)
+
+
+@jit
+def kaon_at_start(state, g):
+    """Beam K+ and its decay z: (px, py, pz, x0, y0, z), (x0, y0) at the start of the volume."""
+    px, py, pz, z = kaon_momentum_and_z(state, g)
+    x0, y0 = beam_spot(state, g)
+    return px, py, pz, x0, y0, z
+
+
+@jit
+def decay_point(g, px, py, pz, x0, y0, z):
+    """(x, y) at z of the kaon that crossed ``beam.z_start`` at (x0, y0)."""
+    dz = z - g.beam_z_start
+    return x0 + px / pz * dz, y0 + py / pz * dz
 
 
 @jit
 def sample_kaon(state, g):
     """Beam K+ at its decay point: (px, py, pz, E, x, y, z)."""
     px, py, pz, x0, y0, z = kaon_at_start(state, g)
-    dz = z - g.beam_z_start
-    x = x0 + px / pz * dz
-    y = y0 + py / pz * dz
+    x, y = decay_point(g, px, py, pz, x0, y0, z)
     return px, py, pz, math.sqrt(px * px + py * py + pz * pz + M_K * M_K), x, y, z
+
+
+@jit
+def detect(state, table, n_primary, g, forced, tracks, accepted, row, early):
+    """Decays in flight, spectrometer acceptance and trigger of a generated event.
+
+    Returns (stream, importance weight); a written event (stream > 0) is in
+    ``row``.  ``early`` holds the deviates drawn before the decay
+    (:func:`analysis.experiments.na62_trigger.draw_early_kmu2`; −1 where not):
+    the first row's decay in flight takes :data:`E_FLIGHT` when drawn.
+    """
+    flight = early[:1] if early[E_FLIGHT] >= 0.0 else early[:0]
+    _, mc_weight = inflight.propagate(
+        state,
+        table,
+        n_primary,
+        g.muv3_z,
+        g.spectrometer_z_magnet,
+        g.spectrometer_kick,
+        forced,
+        0.0,
+        flight,
+    )
+    n_tracks = accepted_tracks(table, n_primary, g, accepted, 1)
+    if n_tracks != 1 and n_tracks != 3:
+        return 0, mc_weight
+    stream = trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row, early)
+    return stream, mc_weight
 
 
 @pjit
@@ -160,6 +211,11 @@ def simulate_batch(
     Monte Carlo (:func:`analysis.decays.inflight.propagate`); written rows then
     carry weight = trigger downscale × importance weight.  Blocks run in
     parallel; each owns its random stream.
+
+    A K+ → μ+ν decay of the natural simulation draws the deviates that decide
+    its trigger first; one that no decay direction could get written (most of
+    them: the trigger downscales K_μ2) is counted but not generated
+    (:func:`analysis.experiments.na62_trigger.kmu2_may_be_written`).
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -172,15 +228,31 @@ def simulate_batch(
         table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
         tracks = np.zeros((_MAX_TRACKS, _T_N))
         accepted = np.zeros(_MAX_TRACKS, np.int64)
+        early = np.full(N_EARLY, -1.0)
         rows = out[b]
         k = 0
         for ev in range(start, stop):
+            early[:] = -1.0
             code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
             counters[b, m, 0] += 1
             if code == dispatch.HALO_MU:  # not a kaon decay: a muon of the beam halo
                 n_primary = beam_halo.generate(state, table, g, 1)
                 px, py, pz = table[0, pt.PX], table[0, pt.PY], table[0, pt.PZ]
                 vz = table[0, pt.Z]
+            elif code == dispatch.KMU2 and forced == 0.0:
+                # the trigger's deviates and the decision come before the beam spot
+                px, py, pz, vz = kaon_momentum_and_z(state, g)
+                if g.fiducial_z_min <= vz < g.fiducial_z_max:
+                    counters[b, m, 1] += 1
+                e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
+                draw_early_kmu2(state, g, early)
+                if not kmu2_may_be_written(g, px, py, pz, e, vz, early):
+                    continue
+                x0, y0 = beam_spot(state, g)
+                vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+                n_primary = dispatch.generate(
+                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
+                )
             else:
                 px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
                 if g.fiducial_z_min <= vz < g.fiducial_z_max:
@@ -188,20 +260,8 @@ def simulate_batch(
                 n_primary = dispatch.generate(
                     code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
                 )
-            _, mc_weight = inflight.propagate(
-                state,
-                table,
-                n_primary,
-                g.muv3_z,
-                g.spectrometer_z_magnet,
-                g.spectrometer_kick,
-                forced,
-            )
-            n_tracks = accepted_tracks(table, n_primary, g, accepted, 1)
-            if n_tracks != 1 and n_tracks != 3:
-                continue
-            stream = trigger_and_record(
-                state, table, n_primary, g, tracks, accepted, n_tracks, rows[k]
+            stream, mc_weight = detect(
+                state, table, n_primary, g, forced, tracks, accepted, rows[k], early
             )
             if stream > 0:
                 rows[k, C_WEIGHT] *= mc_weight

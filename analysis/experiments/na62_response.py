@@ -158,8 +158,12 @@ def _lkr_impact(table, j, g):
 
 
 @jit
-def lkr_energy(state, table, i, g):
-    """Energy deposited in the LKr by the member of i's chain reaching it (0 outside)."""
+def lkr_energy(state, table, i, g, u_catastrophic=-1.0, u_mip=-1.0):
+    """Energy deposited in the LKr by the member of i's chain reaching it (0 outside).
+
+    A muon takes the deviates of its deposit from ``u_catastrophic`` and ``u_mip``
+    where they were drawn in advance (:func:`analysis.detectors.calorimeter.muon_deposit`).
+    """
     j = alive_at(table, i, g.lkr_z)
     ok, _, _ = _lkr_impact(table, j, g)
     if not ok:
@@ -178,7 +182,13 @@ def lkr_energy(state, table, i, g):
         )
     elif apid == 13:
         e = calorimeter.muon_deposit(
-            state, p_true, g.lkr_mip_energy, g.lkr_mip_width, g.lkr_muon_catastrophic_prob
+            state,
+            p_true,
+            g.lkr_mip_energy,
+            g.lkr_mip_width,
+            g.lkr_muon_catastrophic_prob,
+            u_catastrophic,
+            u_mip,
         )
     else:
         e = calorimeter.pion_deposit(

@@ -5,15 +5,23 @@ detector response of :mod:`analysis.experiments.na62_response`: single-track
 events are classified by E/p (positron-like or control), three-track events
 form the downscaled K3π stream; the software (L3) filter downscales events
 without a muon-veto signal and muon events in the K_μ2 peak.
+
+K+ → μ+ν, the most frequent decay, is mostly dropped by a downscale: its
+deviates that decide the trigger are drawn before the decay is generated
+(:func:`draw_early_kmu2`), and a decay that no direction could get written
+(:func:`kmu2_may_be_written`) is counted but not generated.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from analysis import particles as pt
 from analysis._jit import jit
-from analysis.constants import M_K, M_MU
+from analysis.constants import CTAU_MU, M_K, M_MU
+from analysis.decays import kl2
 from analysis.experiments.na62_layout import (
     C_CDA,
     C_IRC,
@@ -45,8 +53,8 @@ from analysis.experiments.na62_response import (
     true_momentum_at_magnet,
     vetoes,
 )
-from analysis.kinematics import energy, mass_squared
-from analysis.rng import uniform
+from analysis.kinematics import decay_length, energy, mass_squared
+from analysis.rng import drawn_or_uniform, uniform
 
 
 @jit
@@ -64,8 +72,86 @@ def _write_tracks(row, tracks, n_tracks):
                 row[base + c] = np.nan if c in (1, 2, 3, 4) else 0.0
 
 
+#: Deviates of a K_μ2 event drawn before its decay is generated
+#: (:func:`draw_early_kmu2`), in this order: the muon's decay in flight
+#: (:func:`analysis.decays.inflight.propagate`), the trigger's downscale (the
+#: software filter where it runs, else the control downscale) and the muon's
+#: LKr deposit (catastrophic bremsstrahlung, MIP tail).  −1: not drawn.
+E_FLIGHT, E_TRIGGER, E_CATASTROPHIC, E_MIP = range(4)
+N_EARLY = 4
+
+
 @jit
-def _software_filter(state, table, jm, muon, g):
+def _filtering(g):
+    return g.trigger_downscale_no_muon > 1.0 or g.trigger_downscale_kmu2_peak > 1.0
+
+
+@jit
+def draw_early_kmu2(state, g, early):
+    """Draw the deviates of :data:`E_FLIGHT` … of a K+ → μ+ν event, in that order.
+
+    With the software filter (NA62-RK) the decision needs only the first two;
+    the LKr deviates are then left to be drawn when needed.
+    """
+    early[E_FLIGHT] = uniform(state)
+    early[E_TRIGGER] = uniform(state)
+    if _filtering(g):
+        early[E_CATASTROPHIC] = -1.0
+        early[E_MIP] = -1.0
+    else:
+        early[E_CATASTROPHIC] = uniform(state)
+        early[E_MIP] = uniform(state)
+
+
+@jit
+def kmu2_may_be_written(g, px, py, pz, e, vz, early):
+    """Whether a K+ → μ+ν decay of this kaon could be written, given its early deviates.
+
+    Decided from the kaon and :func:`draw_early_kmu2` alone, before the decay is
+    generated; False only where every decay direction gives an event the trigger
+    drops, so skipping those events changes nothing in the output.  The muon
+    flies with p_z ≥ :func:`analysis.decays.kl2.kmu2_muon_pz_min`, so it cannot
+    decay before a plane ΔZ downstream when u_flight·λ_min ≥ ΔZ (the flight is
+    −λ ln(1 − u) ≥ λu).
+
+    * With the software filter (NA62-RK), an event is dropped when both of its
+      downscales drop it and its muon is in the K_μ2 peak whatever the decay
+      direction (:func:`analysis.decays.kl2.nominal_m2_miss_within`, the muon
+      alive at the magnet).
+    * Without it (NA62 2015), a single track is written when positron-like or
+      when the control downscale keeps it; the muon cannot be positron-like when
+      it reaches the LKr undecayed, without catastrophic bremsstrahlung, and with
+      a MIP deposit below E/p·p_min: the deposit −ln u grows above x only for
+      u < e^(−x) ≤ 1/(1 + x), and a logarithm is taken only in that rare case.
+    """
+    pz_min = kl2.kmu2_muon_pz_min(px, py, pz)
+    lam_min = decay_length(pz_min, M_MU, CTAU_MU)
+    if _filtering(g):
+        d = min(g.trigger_downscale_no_muon, g.trigger_downscale_kmu2_peak)
+        if d <= 1.0 or early[E_TRIGGER] * d < 1.0:
+            return True
+        if early[E_FLIGHT] * lam_min < g.spectrometer_z_magnet - vz:
+            return True
+        peak = g.trigger_kmu2_peak_m2 * (1.0 - 1e-9)  # a margin for rounding
+        return not kl2.nominal_m2_miss_within(px, py, pz, e, g.beam_momentum, kl2.KMU2_P_STAR, peak)
+    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0:
+        return True
+    if early[E_FLIGHT] * lam_min < g.lkr_z - vz:
+        return True
+    if early[E_CATASTROPHIC] < g.lkr_muon_catastrophic_prob:
+        return True
+    # the MIP deposit E_mip + w(x − 1), x = −ln u, must exceed eop·p ≥ eop·p_min:
+    # x > x_max = 1 + margin/w; since −ln u ≤ 1/u − 1, u(1 + x_max) ≥ 1 rules it out
+    w = g.lkr_mip_width
+    margin = g.trigger_eop_positron_like * pz_min - g.lkr_mip_energy
+    u = early[E_MIP]
+    if u * (2.0 * w + margin) >= w:
+        return False
+    return w * (-math.log(u) - 1.0) > margin
+
+
+@jit
+def _software_filter(state, table, jm, muon, g, u=-1.0):
     """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
 
     Events without a muon-veto signal are downscaled by ``trigger.downscale_no_muon``
@@ -75,6 +161,7 @@ def _software_filter(state, table, jm, muon, g):
     is |m²_miss| < ``trigger.kmu2_peak_m2`` in the muon hypothesis with the
     nominal beam momentum and the momentum of the particle crossing the magnet,
     row ``jm`` of ``table`` (the on-line estimate, as for the E/p of the trigger).
+    ``u`` is the downscale's deviate if drawn in advance.
     """
     if not muon:
         d = g.trigger_downscale_no_muon
@@ -88,11 +175,11 @@ def _software_filter(state, table, jm, muon, g):
                 d = 1.0
     if d <= 1.0:
         return 1.0
-    return d if uniform(state) * d < 1.0 else 0.0
+    return d if drawn_or_uniform(state, u) * d < 1.0 else 0.0
 
 
 @jit
-def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row):
+def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row, early):
     """Reconstruct an event and apply the minimum-bias trigger; returns the stream (0: rejected).
 
     Single-track events are classified by E/p, with the momentum at the magnet
@@ -102,6 +189,7 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
     ``row`` with their downscale weight (truth columns are filled by the caller).
     ``tracks`` and ``accepted`` are per-block scratch arrays (no allocation per
     event); ``accepted`` holds the ``n_tracks`` rows found by :func:`accepted_tracks`.
+    ``early`` holds the deviates drawn in advance (:data:`E_FLIGHT` …; −1 where not).
     """
     if n_tracks == 1:
         i = accepted[0]
@@ -110,18 +198,20 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         # the software filter (NA62-RK) runs first: an event it drops (19 in 20 K_mu2
         # decays in the peak) needs neither the LKr nor the track fit nor the vetoes
         p_online, jm = true_momentum_at_magnet(table, i, g)
-        filtering = g.trigger_downscale_no_muon > 1.0 or g.trigger_downscale_kmu2_peak > 1.0
+        filtering = _filtering(g)
         muon = False
         factor = 1.0
+        u_control = early[E_TRIGGER]
         if filtering:
             muon = muv3_signal(state, table, i, g)
-            factor = _software_filter(state, table, jm, muon, g)
+            factor = _software_filter(state, table, jm, muon, g, u_control)
             if factor == 0.0:
                 return 0
-        energy = lkr_energy(state, table, i, g)
+            u_control = -1.0
+        energy = lkr_energy(state, table, i, g, early[E_CATASTROPHIC], early[E_MIP])
         if energy / p_online > g.trigger_eop_positron_like:
             stream, weight = STREAM_POSITRON, factor
-        elif uniform(state) * g.trigger_downscale_control < 1.0:
+        elif drawn_or_uniform(state, u_control) * g.trigger_downscale_control < 1.0:
             stream, weight = STREAM_CONTROL, factor * g.trigger_downscale_control
         else:
             return 0
