@@ -30,6 +30,7 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid, m
 #: Momentum of the μ+ (and of the ν) of K+ → μ+ν in the kaon frame, and the muon's energy.
 KMU2_P_STAR = two_body_momentum.py_func(M_K, M_MU, 0.0)
 KMU2_E_STAR = math.sqrt(KMU2_P_STAR**2 + M_MU**2)
+_INV_M_K = 1.0 / M_K
 
 
 @jit
@@ -64,7 +65,7 @@ def _nominal_offset(px, py, pz, e, p_nominal):
     d_e = math.sqrt(p_nominal * p_nominal + M_K * M_K) - e
     d_z = p_nominal - pz
     d2 = d_e * d_e - (px * px + py * py + d_z * d_z)
-    return d2, (d_e * e + px * px + py * py - d_z * pz) / M_K
+    return d2, (d_e * e + px * px + py * py - d_z * pz) * _INV_M_K
 
 
 @jit
