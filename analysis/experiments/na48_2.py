@@ -33,7 +33,7 @@ from analysis.constants import CTAU_PI, M_K, M_MU, M_PI
 from analysis.decays import dispatch, hnl_pimu, inflight, k3pi
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, geometry_type, load_table
-from analysis.experiments.na62 import sample_kaon
+from analysis.experiments.na62 import beam_spot, decay_point, kaon_momentum_and_z
 from analysis.experiments.na62_layout import Geometry as _NA62Geometry
 from analysis.experiments.na62_layout import track_columns
 from analysis.experiments.na62_response import (
@@ -245,7 +245,7 @@ def fly_to_muv3(state, table, n, g, forced, u_flight):
 
 
 @jit
-def k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv):
+def k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv, forced=0.0):
     """Whether a K → π±π+π− decay could give the MUV3 signals of a dimuon event.
 
     Decided from the kaon and the deviates of :func:`draw_early` alone, before the
@@ -254,15 +254,20 @@ def k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv):
     ``muon_efficiency``), and :func:`analysis.decays.inflight.propagate` lets it
     decay before MUV3 only if u_flight·λ_z < z_MUV3 − z_vertex, λ_z = (p_z/m_π)cτ_π;
     with p_z ≥ :func:`analysis.decays.k3pi.pion_pz_min` a pion whose u_flight is
-    above that bound's ratio cannot decay.  Never False for an event that the
-    full chain would call dimuon-like: skipping these events changes no result.
+    above that bound's ratio cannot decay.  With forced decays (Monte Carlo,
+    ``forced`` > 0) a pion decays before MUV3 exactly when u_flight < ``forced``.
+    Never False for an event that the full chain would call dimuon-like:
+    skipping these events changes no result.
     """
-    pz_min = k3pi.pion_pz_min(px, py, pz)
-    if pz_min <= 0.0:
-        return True
-    # u·λ_z < z_MUV3 − z_vertex with λ_z ≥ decay_length(pz_min): no division per pion
-    lam_min = decay_length(pz_min, M_PI, CTAU_PI)
-    flight = g.muv3_z - vz
+    if forced > 0.0:  # forced decays: a pion decays before MUV3 exactly when u < forced
+        lam_min, flight = 1.0, forced
+    else:
+        pz_min = k3pi.pion_pz_min(px, py, pz)
+        if pz_min <= 0.0:
+            return True
+        # u·λ_z < z_MUV3 − z_vertex with λ_z ≥ decay_length(pz_min): no division per pion
+        lam_min = decay_length(pz_min, M_PI, CTAU_PI)
+        flight = g.muv3_z - vz
     n_possible = 0
     for r in range(EARLY_ROWS):  # without branches: the outcomes are random
         n_possible += (u_muv[r] < g.muv3_pion_punch_through) | (
@@ -361,10 +366,11 @@ def simulate_batch(
     that probability (importance sampling of K3π with π → μν decays, the LNV
     background); rows then carry weight = downscale × importance weight.
 
-    The kaon, the three-track downscale and the deviates of :func:`draw_early`
-    are drawn first: a K3π decay of the pseudo-data that the downscale drops and
-    that cannot be dimuon-like (:func:`k3pi_may_be_dimuon`, 86% of them) is
-    counted, but its decay is not generated.
+    The kaon's momentum and decay z, the three-track downscale and the deviates
+    of :func:`draw_early` are drawn first: a K3π decay that the downscale drops
+    and that cannot be dimuon-like (:func:`k3pi_may_be_dimuon`; 86% of those of
+    the pseudo-data, about half of the Monte Carlo with forced pion decays) is
+    counted, but neither its beam spot nor its decay is generated.
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -385,9 +391,10 @@ def simulate_batch(
         for ev in range(start, stop):
             code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
             counters[b, m, 0] += 1
-            px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
+            px, py, pz, vz = kaon_momentum_and_z(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
+            e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
             # the three-track downscale first: an event it drops matters only if it
             # can still be dimuon-like, which most cannot (no pion decays in flight)
             d = g.trigger_downscale_three_track
@@ -396,10 +403,12 @@ def simulate_batch(
             if (
                 not kept
                 and code == dispatch.K3PI
-                and forced == 0.0
-                and not k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv)
+                and not k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv, forced)
             ):
                 continue
+            # the beam spot only for a decay that is generated
+            x0, y0 = beam_spot(state, g)
+            vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
             kcharge = -1 if uniform(state) < g.beam_kminus_fraction else 1
             n = dispatch.generate(
                 code, state, table, px, py, pz, e, vx, vy, vz, masses[m], g.signal_lifetime_ps
