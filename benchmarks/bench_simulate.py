@@ -9,6 +9,7 @@ Parquet output included), after a warm-up call that loads the compiled kernels.
     python benchmarks/bench_simulate.py --experiment na62rk --channels kmu2 halo_mu
     python benchmarks/bench_simulate.py --run pnn --channels k2pi kmu2 pinunu   # NA62 2016
     python benchmarks/bench_simulate.py --run pnn --weighted --channels k2pi    # its MC
+    python benchmarks/bench_simulate.py --experiment na48_2 --channels k3pi --forced 0.5  # MC
 
 Targets: >= 1e7 decays/s/core for two-body channels and >= 5e6 for three-body
 channels; for NA62-RK K_mu2 twice the rate of ROOT's TGenPhaseSpace generating
@@ -35,6 +36,12 @@ def main(argv=None) -> int:
     parser.add_argument("--run", default="", help="run of the experiment (pnn: NA62 2016)")
     parser.add_argument(
         "--weighted", action="store_true", help="pnn: Monte Carlo with veto/PID weights"
+    )
+    parser.add_argument(
+        "--forced",
+        type=float,
+        default=0.0,
+        help="Monte Carlo with forced decays in flight of this probability (0: natural)",
     )
     parser.add_argument("--channels", nargs="*", default=None)
     parser.add_argument("--decays", type=float, default=1e7)
@@ -65,6 +72,7 @@ def main(argv=None) -> int:
                 run=args.run,
                 geometry=geometry,
                 is_data=args.run == "pnn" and not args.weighted,
+                forced_decays=args.forced,
             )
             out = Path(tmp) / f"{name}.parquet"
             simulate(sample, 1 << 17, 1, out, progress=False)  # warm-up: load kernels

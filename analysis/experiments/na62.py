@@ -88,10 +88,13 @@ __all__ = [
     "_T_Z1",
     "accepted_tracks",
     "alive_at",
-    "detect",
     "beam_axis_vertex",
+    "beam_spot",
+    "decay_point",
+    "detect",
     "in_acceptance",
     "kaon_at_start",
+    "kaon_momentum_and_z",
     "lkr_energy",
     "measure_track",
     "track_muv3",
@@ -239,24 +242,18 @@ def simulate_batch(
                 n_primary = beam_halo.generate(state, table, g, 1)
                 px, py, pz = table[0, pt.PX], table[0, pt.PY], table[0, pt.PZ]
                 vz = table[0, pt.Z]
-            elif code == dispatch.KMU2 and forced == 0.0:
-                # the trigger's deviates and the decision come before the beam spot
+            else:
                 px, py, pz, vz = kaon_momentum_and_z(state, g)
                 if g.fiducial_z_min <= vz < g.fiducial_z_max:
                     counters[b, m, 1] += 1
                 e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
-                draw_early_kmu2(state, g, early)
-                if not kmu2_may_be_written(g, px, py, pz, e, vz, early):
-                    continue
+                if code == dispatch.KMU2 and forced == 0.0:
+                    # the trigger's deviates and the decision before the beam spot
+                    draw_early_kmu2(state, g, early)
+                    if not kmu2_may_be_written(g, px, py, pz, e, vz, early):
+                        continue
                 x0, y0 = beam_spot(state, g)
                 vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
-                n_primary = dispatch.generate(
-                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
-                )
-            else:
-                px, py, pz, e, vx, vy, vz = sample_kaon(state, g)
-                if g.fiducial_z_min <= vz < g.fiducial_z_max:
-                    counters[b, m, 1] += 1
                 n_primary = dispatch.generate(
                     code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
                 )
