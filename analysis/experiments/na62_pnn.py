@@ -45,7 +45,7 @@ from analysis.constants import M_K, M_PI
 from analysis.decays import dispatch, inflight
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, geometry_type, load_table
-from analysis.experiments.na62 import kaon_at_start
+from analysis.experiments.na62 import decay_point, kaon_at_start
 from analysis.experiments.na62_response import (
     _T_JLKR,
     _T_N,
@@ -346,9 +346,7 @@ def simulate_batch(
             kx, ky, kz, x0, y0, vz = kaon_at_start(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
-            dz = vz - g.beam_z_start
-            vx = x0 + kx / kz * dz
-            vy = y0 + ky / kz * dz
+            vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
             ek = math.sqrt(kx * kx + ky * ky + kz * kz + M_K * M_K)
             n_primary = dispatch.generate(
                 code, state, table, kx, ky, kz, ek, vx, vy, vz, masses[m], -1.0
