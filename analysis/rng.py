@@ -207,16 +207,15 @@ def truncated_exponential(state, length, span):
 
     For short spans (span/length < 0.5, e.g. kaon decays in a decay volume much
     shorter than βγcτ) rejection from the uniform law with the squeeze
-    e^-t ≥ 1 − t avoids transcendental calls in most draws; otherwise inversion.
+    e^-t ≥ 1 − t avoids transcendental calls and divisions in most draws
+    (u ≤ 1 − x/length tested as u·length ≤ length − x); otherwise inversion.
     """
-    ratio = span / length
-    if ratio >= 0.5:
-        return -length * math.log1p(-uniform(state) * -math.expm1(-ratio))
+    if span >= 0.5 * length:
+        return -length * math.log1p(-uniform(state) * -math.expm1(-span / length))
     while True:
         x = span * uniform(state)
         u = uniform(state)
-        t = x / length
-        if u <= 1.0 - t or u <= math.exp(-t):
+        if u * length <= length - x or u <= math.exp(-x / length):
             return x
 
 

@@ -76,14 +76,16 @@ def test_read_json_reports_missing_and_corrupt_files(tmp_path):
 # ----------------------------------------------------------------- tables
 
 
-def test_table_writer_round_trip_with_final_counts(tmp_path):
+@pytest.mark.parametrize(("row_group_rows", "row_groups"), [(1 << 17, 1), (60, 2)])
+def test_table_writer_round_trip_with_final_counts(tmp_path, row_group_rows, row_groups):
+    """Rows come back in order; writes are buffered into row groups of ≥ row_group_rows."""
     path = tmp_path / "events.parquet"
     meta = {"sample": "kmu2", "seed": 7, "chunk": 0, "masses_gev": [0.3]}
-    writer = storage.TableWriter(path, COLUMNS, meta)
+    writer = storage.TableWriter(path, COLUMNS, meta, row_group_rows=row_group_rows)
     writer.write(_arrays(100))
     writer.write(
         {name: np.array([], dtype=dt) for name, dt in COLUMNS}
-    )  # empty batch: no row group
+    )  # empty batch: nothing
     writer.write(_arrays(50, offset=100))
     # nothing at the destination until the file is complete
     assert not path.exists()
@@ -109,7 +111,8 @@ def test_table_writer_round_trip_with_final_counts(tmp_path):
     expected = {k: np.concatenate([_arrays(100)[k], _arrays(50, 100)[k]]) for k, _ in COLUMNS}
     for name, _ in COLUMNS:
         np.testing.assert_array_equal(df[name].to_numpy(), expected[name])
-    assert pq.ParquetFile(path).metadata.num_row_groups == 2
+    # 100 rows flushed at once when 60 suffice, the last 50 at close
+    assert pq.ParquetFile(path).metadata.num_row_groups == row_groups
     sub = storage.read_table(path, columns=["px_1"])
     assert list(sub.columns) == ["px_1"]
 

@@ -54,7 +54,7 @@ def _kmu2_decisions(key, n, geometry):
         px, py, pz, vz = na62.kaon_momentum_and_z(state, g)
         e = energy(px, py, pz, M_K)
         draw_early_kmu2(state, g, early)
-        may[ev] = kmu2_may_be_written(g, px, py, pz, e, vz, early)
+        may[ev] = kmu2_may_be_written(g, px, py, pz, vz, early)
         x0, y0 = na62.beam_spot(state, g)
         vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
         table[:] = 0.0
@@ -145,9 +145,8 @@ def test_muon_momentum_bound_holds_and_is_tight(decisions):
 def _decide(module, p, early, vz=None):
     """kmu2_may_be_written for a kaon of momentum p along the axis, decaying at vz."""
     g = module.GEOMETRY
-    e = math.sqrt(p * p + M_K * M_K)
     z = g.fiducial_z_min if vz is None else vz
-    return kmu2_may_be_written(module.geometry_record()[0], 0.0, 0.0, p, e, z, np.asarray(early))
+    return kmu2_may_be_written(module.geometry_record()[0], 0.0, 0.0, p, z, np.asarray(early))
 
 
 def test_decision_keeps_a_muon_whose_mip_tail_could_look_like_a_positron():

@@ -394,7 +394,6 @@ def simulate_batch(
             px, py, pz, vz = kaon_momentum_and_z(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
-            e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
             # the three-track downscale first: an event it drops matters only if it
             # can still be dimuon-like, which most cannot (no pion decays in flight)
             d = g.trigger_downscale_three_track
@@ -407,6 +406,7 @@ def simulate_batch(
             ):
                 continue
             # the beam spot only for a decay that is generated
+            e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
             x0, y0 = beam_spot(state, g)
             vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
             kcharge = -1 if uniform(state) < g.beam_kminus_fraction else 1

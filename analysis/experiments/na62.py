@@ -246,12 +246,12 @@ def simulate_batch(
                 px, py, pz, vz = kaon_momentum_and_z(state, g)
                 if g.fiducial_z_min <= vz < g.fiducial_z_max:
                     counters[b, m, 1] += 1
-                e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
                 if code == dispatch.KMU2 and forced == 0.0:
                     # the trigger's deviates and the decision before the beam spot
                     draw_early_kmu2(state, g, early)
-                    if not kmu2_may_be_written(g, px, py, pz, e, vz, early):
+                    if not kmu2_may_be_written(g, px, py, pz, vz, early):
                         continue
+                e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
                 x0, y0 = beam_spot(state, g)
                 vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
                 n_primary = dispatch.generate(

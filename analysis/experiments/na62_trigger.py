@@ -107,7 +107,7 @@ def draw_early_kmu2(state, g, early):
 
 
 @jit
-def kmu2_may_be_written(g, px, py, pz, e, vz, early):
+def kmu2_may_be_written(g, px, py, pz, vz, early):
     """Whether a K+ → μ+ν decay of this kaon could be written, given its early deviates.
 
     Decided from the kaon and :func:`draw_early_kmu2` alone, before the decay is
@@ -136,6 +136,7 @@ def kmu2_may_be_written(g, px, py, pz, e, vz, early):
         if early[E_FLIGHT] * lam_min < g.spectrometer_z_magnet - vz:
             return True
         peak = g.trigger_kmu2_peak_m2 * (1.0 - 1e-9)  # a margin for rounding
+        e = energy(px, py, pz, M_K)
         return not kl2.nominal_m2_miss_within(px, py, pz, e, g.beam_momentum, kl2.KMU2_P_STAR, peak)
     if early[E_TRIGGER] * g.trigger_downscale_control < 1.0:
         return True
