@@ -83,9 +83,7 @@ def test_table_writer_round_trip_with_final_counts(tmp_path, row_group_rows, row
     meta = {"sample": "kmu2", "seed": 7, "chunk": 0, "masses_gev": [0.3]}
     writer = storage.TableWriter(path, COLUMNS, meta, row_group_rows=row_group_rows)
     writer.write(_arrays(100))
-    writer.write(
-        {name: np.array([], dtype=dt) for name, dt in COLUMNS}
-    )  # empty batch: nothing
+    writer.write({name: np.array([], dtype=dt) for name, dt in COLUMNS})  # empty batch: nothing
     writer.write(_arrays(50, offset=100))
     # nothing at the destination until the file is complete
     assert not path.exists()

@@ -211,16 +211,22 @@ def muon_signals_possible(state, table, n, g, u_muv, n_drawn):
 
 
 #: Rows whose in-flight and MUV3 deviates are drawn before the decay is generated:
-#: the three pions of K± → π±π+π−.
+#: the three pions of K± → π±π+π− (:func:`draw_early` is written out for three).
 EARLY_ROWS = 3
 
 
 @jit
 def draw_early(state, u_flight, u_muv):
-    """Draw the in-flight and MUV3 deviates of rows 0 … EARLY_ROWS − 1, in that order per row."""
-    for r in range(EARLY_ROWS):
-        u_flight[r] = uniform(state)
-        u_muv[r] = uniform(state)
+    """Draw the in-flight and MUV3 deviates of rows 0 … EARLY_ROWS − 1, in that order per row.
+
+    The six deviates are drawn before any is stored: a store into the arrays
+    would make the compiler reload the generator state from memory.
+    """
+    f0, m0 = uniform(state), uniform(state)
+    f1, m1 = uniform(state), uniform(state)
+    f2, m2 = uniform(state), uniform(state)
+    u_flight[0], u_flight[1], u_flight[2] = f0, f1, f2
+    u_muv[0], u_muv[1], u_muv[2] = m0, m1, m2
 
 
 @jit

@@ -96,14 +96,14 @@ def draw_early_kmu2(state, g, early):
     With the software filter (NA62-RK) the decision needs only the first two;
     the LKr deviates are then left to be drawn when needed.
     """
-    early[E_FLIGHT] = uniform(state)
-    early[E_TRIGGER] = uniform(state)
-    if _filtering(g):
-        early[E_CATASTROPHIC] = -1.0
-        early[E_MIP] = -1.0
-    else:
-        early[E_CATASTROPHIC] = uniform(state)
-        early[E_MIP] = uniform(state)
+    flight, trigger = uniform(state), uniform(state)
+    catastrophic = mip = -1.0
+    if not _filtering(g):
+        catastrophic, mip = uniform(state), uniform(state)
+    # stored after the draws: a store into ``early`` would make the compiler
+    # reload the generator state from memory
+    early[E_FLIGHT], early[E_TRIGGER] = flight, trigger
+    early[E_CATASTROPHIC], early[E_MIP] = catastrophic, mip
 
 
 @jit
