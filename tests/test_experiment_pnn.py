@@ -128,6 +128,25 @@ def test_lepton_bound_makes_the_thinning_exact(tmp_path, channel):
     assert df["true_w_pid"].max() <= na62_pnn.lepton_pid_bound() * (1 + 1e-6)
 
 
+@pytest.mark.parametrize("channel", ["pinunu", "k2pi"])
+def test_pass_bound_caps_every_event(tmp_path, channel):
+    """No event passes with a probability above the bound the pseudo-data skips at.
+
+    The product of identification and veto probabilities of the Monte Carlo is
+    what the pseudo-data compares its deviate with; a π+νν̄ pion reaching the
+    MUV3 with silent vetoes attains the bound (pion identification × random-veto
+    survival × trigger efficiency).
+    """
+    df, _ = _run(tmp_path, channel, 200_000, importance_rich=0.0)
+    bound = na62_pnn.pnn_pass_bound.py_func(G)
+    product = df["true_w_pid"].to_numpy(np.float64) * df["true_w_veto"].to_numpy()
+    assert len(df) > 1000
+    assert product.max() <= bound * (1 + 1e-6)
+    if channel == "pinunu":
+        assert product.max() == pytest.approx(bound, rel=1e-6)
+    assert 0.4 < bound < 0.7
+
+
 def test_pion_channels_exceed_the_lepton_bound(k2pi):
     # a pion track passes far more often: such channels must not be thinned
     df, _ = k2pi

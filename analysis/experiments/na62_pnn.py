@@ -4,7 +4,7 @@ The experiment is ``na62`` (the apparatus of :mod:`analysis.experiments.na62`);
 this module is its ``pnn`` run.  One call of :func:`simulate_batch` takes whole
 blocks of K+ decays through
 
-1. the beam and the decay (:func:`analysis.experiments.na62.sample_kaon`,
+1. the beam and the decay (:func:`analysis.experiments.na62.kaon_momentum_and_z`,
    :mod:`analysis.decays`), π/μ decays in flight;
 2. the straw spectrometer (one positive track in its acceptance, also inside the
    LKr and MUV3), the GTK measurement of the beam particle associated with it —
@@ -18,7 +18,10 @@ blocks of K+ decays through
    trigger efficiency.
 
 For the pseudo-data these conditions are drawn event by event, so it stays a
-Poisson realisation of the model.  Monte Carlo (``run.weighted``) writes every
+Poisson realisation of the model: one deviate, drawn right after the kaon's
+momentum and decay z, keeps the event when it lies below the product of their
+probabilities; a decay whose deviate is above any such product
+(:func:`pnn_pass_bound`, about half of them) is counted but not generated.  Monte Carlo (``run.weighted``) writes every
 event of the trigger acceptance and carries the probabilities of passing them as
 ``true_w_veto`` and ``true_w_pid``: rejections of 1e-7–1e-8 factorise into
 kinematics × veto inefficiency × identification, which no brute-force sample
@@ -45,7 +48,7 @@ from analysis.constants import M_K, M_PI
 from analysis.decays import dispatch, inflight
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, geometry_type, load_table
-from analysis.experiments.na62 import decay_point, kaon_at_start
+from analysis.experiments.na62 import beam_spot, decay_point, kaon_at_start, kaon_momentum_and_z
 from analysis.experiments.na62_response import (
     _T_JLKR,
     _T_N,
@@ -249,6 +252,26 @@ def lepton_pid_bound(g: Geometry = GEOMETRY) -> float:
 
 
 @jit
+def pnn_pass_bound(g):
+    """Upper bound of the probability that an event of the PNN stream is written.
+
+    The stream keeps an event when its deviate u lies below w_pid × w_veto, the
+    product of :func:`pion_id_probability` (at most that of a pion), the photon
+    and multiplicity silence probabilities (≤ 1), the random-veto survival and
+    the trigger efficiency; the bound takes the factors in the kernel's order,
+    so that rounding cannot push a product above it.  The pseudo-data draws u
+    before the beam spot: an event with u at or above the bound is counted but
+    not generated (49% of them with the 2016 numbers).
+    """
+    pid_max = max(
+        (1.0 - g.muv3_pion_punch_through) * g.pid_calo_pion_efficiency,
+        g.pid_calo_muon_misid,
+        g.pid_calo_electron_misid,
+    )
+    return (1.0 - g.pid_random_veto) * g.pnn_trigger_efficiency * pid_max
+
+
+@jit
 def in_blind_box(m2, p, g):
     """Whether (m²_miss, p) lies in a signal box of the blind analysis."""
     if not (g.blind_p_lo < p < g.blind_p_hi):
@@ -339,13 +362,25 @@ def simulate_batch(
         weighted = g.run_weighted > 0.0
         pnn = g.run_trigger == 1.0
         blind = g.blind_enabled > 0.0 and not weighted
+        draw_first = pnn and not weighted
+        u_max = pnn_pass_bound(g)
         k = 0
         for ev in range(start, stop):
             code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
             counters[b, m, 0] += 1
-            kx, ky, kz, x0, y0, vz = kaon_at_start(state, g)
+            kx, ky, kz, vz = kaon_momentum_and_z(state, g)
             if g.fiducial_z_min <= vz < g.fiducial_z_max:
                 counters[b, m, 1] += 1
+            u = -1.0
+            if draw_first:
+                # pseudo-data: the deviate of the stream's decision (on the thinned
+                # stream of the leptonic channels, whose pass probability never
+                # exceeds run.thinning) before the decay, which need not be
+                # generated when no event could pass with it
+                u = uniform(state) * g.run_thinning
+                if u >= u_max:
+                    continue
+            x0, y0 = beam_spot(state, g)
             vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
             ek = math.sqrt(kx * kx + ky * ky + kz * kz + M_K * M_K)
             n_primary = dispatch.generate(
@@ -373,12 +408,10 @@ def simulate_batch(
             w_veto = 1.0
             w_pid = 1.0
             if pnn:
-                # pseudo-data: the decision is drawn (on the thinned stream of the
-                # leptonic channels, whose pass probability never exceeds run.thinning);
-                # the draw comes first, so that an event already lost on its
-                # identification (w_veto ≤ 1: a muon, a positron) skips the vetoes
+                # pseudo-data: the decision with the deviate drawn first; an event
+                # already lost on its identification (w_veto ≤ 1: a muon, a
+                # positron) skips the vetoes
                 w_pid = pion_id_probability(table, i, g)
-                u = -1.0 if weighted else uniform(state) * g.run_thinning
                 if u >= w_pid:
                     continue
                 # the vetoes need the track's particle and its LKr impact only
