@@ -141,13 +141,12 @@ class TableWriter:
         self.rows = 0
 
     def write(self, arrays: dict[str, np.ndarray]) -> None:
-        """Add rows (one array per column, equal lengths) to the file."""
+        """Add rows (one array per column, equal lengths; copied) to the file."""
         n = len(next(iter(arrays.values()))) if arrays else 0
         if n == 0:
             return
-        self._pending.append(
-            [np.asarray(arrays[name], dtype=dtype) for name, dtype in self.columns]
-        )
+        # copies: the caller may reuse its buffers before the rows are flushed
+        self._pending.append([np.array(arrays[name], dtype=dtype) for name, dtype in self.columns])
         self._pending_rows += n
         self.rows += n
         if self._pending_rows >= self.row_group_rows:

@@ -21,7 +21,8 @@ For the pseudo-data these conditions are drawn event by event, so it stays a
 Poisson realisation of the model: one deviate, drawn right after the kaon's
 momentum and decay z, keeps the event when it lies below the product of their
 probabilities; a decay whose deviate is above any such product
-(:func:`pnn_pass_bound`, about half of them) is counted but not generated.  Monte Carlo (``run.weighted``) writes every
+(:func:`pnn_pass_bound`, about half of them) is counted but not generated.
+Monte Carlo (``run.weighted``) writes every
 event of the trigger acceptance and carries the probabilities of passing them as
 ``true_w_veto`` and ``true_w_pid``: rejections of 1e-7–1e-8 factorise into
 kinematics × veto inefficiency × identification, which no brute-force sample
