@@ -24,6 +24,7 @@ from analysis.decays import dispatch, k3pi
 from analysis.experiments import na48_2
 from analysis.experiments.na62 import beam_spot, decay_point, kaon_momentum_and_z
 from analysis.experiments.na62_response import muv3_fires, muv3_reach
+from analysis.kinematics import energy
 from analysis.samples import load_cuts
 from analysis.simulate import Sample, simulate
 
@@ -97,7 +98,7 @@ def _early_decisions(key, n, geometry, forced):
     pz_ratio = np.zeros(n)
     for ev in range(n):
         px, py, pz, vz = kaon_momentum_and_z(state, g)
-        e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
+        e = energy(px, py, pz, M_K)
         na48_2.draw_early(state, u_flight, u_muv)
         may[ev] = na48_2.k3pi_may_be_dimuon(g, px, py, pz, vz, u_flight, u_muv, forced)
         x0, y0 = beam_spot(state, g)

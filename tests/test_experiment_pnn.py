@@ -19,7 +19,7 @@ import pytest
 from analysis import samples
 from analysis.config import load_config
 from analysis.constants import M_K, M_MU, M_PI, M_PI0
-from analysis.experiments import experiment_module, na62_pnn
+from analysis.experiments import experiment_module, na62_pnn, na62_pnn_pid
 from analysis.selections import load_cuts
 from analysis.selections import na62_pnn as sel
 from analysis.simulate import Sample, simulate
@@ -138,7 +138,7 @@ def test_pass_bound_caps_every_event(tmp_path, channel):
     survival × trigger efficiency).
     """
     df, _ = _run(tmp_path, channel, 200_000, importance_rich=0.0)
-    bound = na62_pnn.pnn_pass_bound.py_func(G)
+    bound = na62_pnn_pid.pnn_pass_bound.py_func(G)
     product = df["true_w_pid"].to_numpy(np.float64) * df["true_w_veto"].to_numpy()
     assert len(df) > 1000
     assert product.max() <= bound * (1 + 1e-6)

@@ -55,7 +55,7 @@ from analysis.experiments.na62_response import (
     muv3_may_fire,
     muv3_reach,
 )
-from analysis.kinematics import decay_length
+from analysis.kinematics import decay_length, energy
 from analysis.rng import BLOCK_SIZE, seed_block, uniform
 
 NAME = "na48_2"
@@ -412,7 +412,7 @@ def simulate_batch(
             ):
                 continue
             # the beam spot only for a decay that is generated
-            e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
+            e = energy(px, py, pz, M_K)
             x0, y0 = beam_spot(state, g)
             vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
             kcharge = -1 if uniform(state) < g.beam_kminus_fraction else 1

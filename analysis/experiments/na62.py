@@ -74,7 +74,7 @@ from analysis.experiments.na62_trigger import (
     kmu2_may_be_written,
     trigger_and_record,
 )
-from analysis.kinematics import decay_length
+from analysis.kinematics import decay_length, energy
 from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential
 
 __all__ = [
@@ -158,7 +158,7 @@ def sample_kaon(state, g):
     """Beam K+ at its decay point: (px, py, pz, E, x, y, z)."""
     px, py, pz, x0, y0, z = kaon_at_start(state, g)
     x, y = decay_point(g, px, py, pz, x0, y0, z)
-    return px, py, pz, math.sqrt(px * px + py * py + pz * pz + M_K * M_K), x, y, z
+    return px, py, pz, energy(px, py, pz, M_K), x, y, z
 
 
 @jit
@@ -251,7 +251,7 @@ def simulate_batch(
                     draw_early_kmu2(state, g, early)
                     if not kmu2_may_be_written(g, px, py, pz, vz, early):
                         continue
-                e = math.sqrt(px * px + py * py + pz * pz + M_K * M_K)
+                e = energy(px, py, pz, M_K)
                 x0, y0 = beam_spot(state, g)
                 vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
                 n_primary = dispatch.generate(
