@@ -221,8 +221,8 @@ def simulate(
                 counters,
             )
             counts += counters.sum(axis=0)
-            rows = np.concatenate([out[b, : n_out[b]] for b in range(nb)])
-            writer.write({name: rows[:, i] for i, (name, _) in enumerate(columns)})
+            for b in range(nb):
+                writer.write_rows(out[b, : n_out[b]])
             done = int(counts[:, 0].sum())
             bar.update(done)
         bar.update(done, final=True)

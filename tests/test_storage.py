@@ -76,9 +76,9 @@ def test_read_json_reports_missing_and_corrupt_files(tmp_path):
 # ----------------------------------------------------------------- tables
 
 
-@pytest.mark.parametrize(("row_group_rows", "row_groups"), [(1 << 17, 1), (60, 2)])
+@pytest.mark.parametrize(("row_group_rows", "row_groups"), [(1 << 17, [150]), (60, [60, 60, 30])])
 def test_table_writer_round_trip_with_final_counts(tmp_path, row_group_rows, row_groups):
-    """Rows come back in order; writes are buffered into row groups of ≥ row_group_rows."""
+    """Rows come back in order; writes are buffered into row groups of row_group_rows."""
     path = tmp_path / "events.parquet"
     meta = {"sample": "kmu2", "seed": 7, "chunk": 0, "masses_gev": [0.3]}
     writer = storage.TableWriter(path, COLUMNS, meta, row_group_rows=row_group_rows)
@@ -109,10 +109,47 @@ def test_table_writer_round_trip_with_final_counts(tmp_path, row_group_rows, row
     expected = {k: np.concatenate([_arrays(100)[k], _arrays(50, 100)[k]]) for k, _ in COLUMNS}
     for name, _ in COLUMNS:
         np.testing.assert_array_equal(df[name].to_numpy(), expected[name])
-    # 100 rows flushed at once when 60 suffice, the last 50 at close
-    assert pq.ParquetFile(path).metadata.num_row_groups == row_groups
+    # writes of 100 and 50 rows become groups of exactly row_group_rows, the rest at close
+    meta = pq.ParquetFile(path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == row_groups
     sub = storage.read_table(path, columns=["px_1"])
     assert list(sub.columns) == ["px_1"]
+
+
+def test_write_rows_casts_like_numpy_whatever_the_batches(tmp_path):
+    """A row-major float block written with write_rows equals its columns cast by numpy.
+
+    The file's row groups do not depend on how the rows were cut into calls.
+    """
+    g = np.random.default_rng(3)
+    n = 257
+    rows = np.empty((n, 6))  # more columns than the file: the extra ones are ignored
+    rows[:, 0] = np.arange(n) * 1_000_003  # event numbers
+    rows[:, 1] = g.normal(size=n)
+    rows[::7, 1] = np.nan
+    rows[:, 2] = g.integers(0, 4, n)  # a stream code
+    rows[:, 3] = g.random(n) < 0.3  # a flag
+    rows[::11, 3] = np.nan  # numpy casts NaN to True
+    rows[:, 4:] = g.normal(size=(n, 2))
+    expected = {name: np.array(rows[:, i], dtype=dt) for i, (name, dt) in enumerate(COLUMNS)}
+    for cuts in ([n], [0, 37, 100, 13, 107], [1] * 10 + [n - 10]):
+        path = tmp_path / f"rows_{len(cuts)}.parquet"
+        writer = storage.TableWriter(path, COLUMNS, {"sample": "x"}, row_group_rows=60)
+        start = 0
+        for k in cuts:
+            writer.write_rows(rows[start : start + k])
+            start += k
+        writer.close()
+        df = storage.read_table(path)
+        for name, dtype in COLUMNS:
+            assert df[name].dtype == np.dtype(dtype)
+            np.testing.assert_array_equal(df[name].to_numpy(), expected[name])
+        meta = pq.ParquetFile(path).metadata
+        assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [60] * 4 + [17]
+    writer = storage.TableWriter(tmp_path / "bad.parquet", COLUMNS, {})
+    with pytest.raises(ValueError, match="rows must be"):
+        writer.write_rows(rows[:, :3])
+    writer.abort()
 
 
 def test_table_writer_abort_leaves_no_file(tmp_path):
