@@ -136,14 +136,13 @@ def _transpose(rows, first, count, out):
 class TableWriter:
     """Incremental, atomic Parquet writer (:func:`encoding_options`).
 
-    Rows passed to :meth:`write` or :meth:`write_rows` are copied into
-    column buffers and written as
-    row groups of exactly ``row_group_rows`` rows (the last one may be shorter),
-    so a file's row groups do not depend on how its rows arrived.  Every row
-    group costs its column chunks, their encoders and compressors (~2 ms for the
-    35 columns of a simulated event) whatever its length, so a writer fed a few
-    triggered events per batch would otherwise spend more time on row groups
-    than on rows.
+    Rows passed to :meth:`write` or :meth:`write_rows` are copied into column
+    buffers and written as row groups of exactly ``row_group_rows`` rows (the
+    last one may be shorter), so a file's row groups do not depend on how its
+    rows arrived.  Every row group costs its column chunks, their encoders and
+    compressors (~2 ms for the 35 columns of a simulated event) whatever its
+    length, so a writer fed a few triggered events per batch would otherwise
+    spend more time on row groups than on rows.
     """
 
     def __init__(
@@ -165,6 +164,7 @@ class TableWriter:
         self._writer = pq.ParquetWriter(self._tmp, self._schema, **encoding_options(self._schema))
         self._buffers = [np.empty(self.row_group_rows, dtype) for _, dtype in columns]
         self._scratch = None  # (columns, rows) float64 of write_rows, made when first needed
+        self._numeric = all(np.dtype(dtype) != object for _, dtype in columns)
         self._filled = 0
         self.rows = 0
 
@@ -183,8 +183,11 @@ class TableWriter:
         """Add rows given as a (rows, ≥ columns) float array: file column i is ``rows[:, i]``.
 
         The rows are transposed in one pass over them (a column-wise gather would
-        read every row once per column) and cast to the columns' types by numpy.
+        read every row once per column) and cast to the columns' types by numpy;
+        every column must be numeric.
         """
+        if not self._numeric:
+            raise TypeError(f"write_rows needs numeric columns only ({self.path})")
         rows = np.ascontiguousarray(rows, dtype=np.float64)
         if rows.ndim != 2 or (len(rows) and rows.shape[1] < len(self.columns)):
             raise ValueError(

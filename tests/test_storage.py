@@ -150,6 +150,10 @@ def test_write_rows_casts_like_numpy_whatever_the_batches(tmp_path):
     with pytest.raises(ValueError, match="rows must be"):
         writer.write_rows(rows[:, :3])
     writer.abort()
+    writer = storage.TableWriter(tmp_path / "text.parquet", [("source", object)], {})
+    with pytest.raises(TypeError, match="numeric columns"):
+        writer.write_rows(rows[:, :1])
+    writer.abort()
 
 
 def test_table_writer_abort_leaves_no_file(tmp_path):
