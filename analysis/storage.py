@@ -172,6 +172,9 @@ class TableWriter:
         """Add rows (one array per column, equal lengths; copied) to the file."""
         n = len(next(iter(arrays.values()))) if arrays else 0
         sources = [arrays[name] for name, _ in self.columns] if n else []
+        lengths = {name: len(source) for (name, _), source in zip(self.columns, sources)}
+        if any(length != n for length in lengths.values()):
+            raise ValueError(f"columns of unequal lengths for {self.path}: {lengths}")
 
         def fill(first, count, at):
             for buffer, source in zip(self._buffers, sources):

@@ -65,9 +65,11 @@ def main(argv=None) -> int:
             for first in range(0, len(rows), batch):
                 writer.write({k: v[first : first + batch] for k, v in arrays.items()})
 
-        paths = [("write strided", by_strided_columns), ("write typed", by_typed_columns)]
-        if hasattr(storage.TableWriter, "write_rows"):
-            paths.insert(0, ("write_rows", by_rows))
+        paths = [
+            ("write_rows", by_rows),
+            ("write strided", by_strided_columns),
+            ("write typed", by_typed_columns),
+        ]
         target = pathlib.Path(tmp) / "out.parquet"
         for label, feed in paths:
             best = float("inf")

@@ -171,6 +171,11 @@ def test_write_table_failure_leaves_no_file(tmp_path):
     del arrays["lav"]
     with pytest.raises(KeyError):
         storage.write_table(path, COLUMNS, arrays, {"sample": "x"})
+    # a column longer than the others is refused, not cut to the first one's length
+    arrays = _arrays(10)
+    arrays["px_1"] = np.zeros(11)
+    with pytest.raises(ValueError, match="unequal lengths"):
+        storage.write_table(path, COLUMNS, arrays, {"sample": "x"})
     assert not path.exists()
     assert _leftovers(tmp_path) == []
 
