@@ -42,7 +42,7 @@ def mass_squared(px, py, pz, e):
     return e * e - (px * px + py * py + pz * pz)
 
 
-@jit
+@jit(inline="always")
 def energy(px, py, pz, m):
     """Energy of a particle of mass ``m`` and momentum ``p``."""
     return math.sqrt(px * px + py * py + pz * pz + m * m)
@@ -64,7 +64,7 @@ def boost(px, py, pz, e, bx, by, bz):
     return px + f * bx, py + f * by, pz + f * bz, gamma * (e + bp)
 
 
-@jit
+@jit(inline="always")
 def decay_length(p, mass, ctau):
     """Mean flight length βγcτ = (p/m)·cτ of a particle of momentum ``p`` (units of cτ).
 
@@ -74,7 +74,7 @@ def decay_length(p, mass, ctau):
     return p / mass * ctau
 
 
-@jit
+@jit(inline="always")
 def daughter_pz_min(px, py, pz, p_star, e_star, m_parent):
     """A lower bound of p_z of a daughter of rest-frame momentum p* and energy E*.
 

@@ -68,7 +68,7 @@ def seed_block(state, key, block):
     x, state[3] = _splitmix64(x)
 
 
-@jit
+@jit(inline="always")
 def next_u64(state):
     """Advance xoshiro256** and return the next 64-bit output."""
     result = _rotl(state[1] * _U64(5), 7) * _U64(9)
@@ -201,7 +201,7 @@ def exponential(state):
     return -math.log(uniform(state))
 
 
-@jit
+@jit(inline="always")
 def truncated_exponential(state, length, span):
     """A deviate of the exponential law of mean ``length`` truncated to [0, ``span``).
 

@@ -96,7 +96,7 @@ def choose(state, codes, cumulative):
     return codes[-1]
 
 
-@jit
+@jit(inline="always")
 def choose_event(state, codes, cumulative, n_masses):
     """Channel code and HNL-mass index of the next decay of a sample.
 

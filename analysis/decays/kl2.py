@@ -33,7 +33,7 @@ KMU2_E_STAR = math.sqrt(KMU2_P_STAR**2 + M_MU**2)
 _INV_M_K = 1.0 / M_K
 
 
-@jit
+@jit(inline="always")
 def kmu2_muon_pz_min(px, py, pz):
     """A lower bound of p_z of the muon of K+ → μ+ν from a kaon (px, py, pz).
 
@@ -59,7 +59,7 @@ def nominal_m2_miss_range(px, py, pz, e, p_nominal, nu_star):
     return d2 + 2.0 * nu_star * (d0 - d3), d2 + 2.0 * nu_star * (d0 + d3)
 
 
-@jit
+@jit(inline="always")
 def _nominal_offset(px, py, pz, e, p_nominal):
     """Δ² and Δ⁰* of :func:`nominal_m2_miss_range`."""
     d_e = math.sqrt(p_nominal * p_nominal + M_K * M_K) - e
@@ -68,7 +68,7 @@ def _nominal_offset(px, py, pz, e, p_nominal):
     return d2, (d_e * e + px * px + py * py - d_z * pz) * _INV_M_K
 
 
-@jit
+@jit(inline="always")
 def nominal_m2_miss_within(px, py, pz, e, p_nominal, nu_star, m2_cut):
     """Whether all of :func:`nominal_m2_miss_range` lies inside (−m2_cut, m2_cut).
 

@@ -117,7 +117,7 @@ __all__ = [
 ]
 
 
-@jit
+@jit(inline="always")
 def kaon_momentum_and_z(state, g):
     """Beam K+ momentum and decay z: (px, py, pz, z).
 

@@ -84,12 +84,12 @@ N_EARLY = 4
 _MUON_FLIGHT = CTAU_MU / M_MU
 
 
-@jit
+@jit(inline="always")
 def _filtering(g):
     return g.trigger_downscale_no_muon > 1.0 or g.trigger_downscale_kmu2_peak > 1.0
 
 
-@jit
+@jit(inline="always")
 def draw_early_kmu2(state, g, early):
     """Draw the deviates of :data:`E_FLIGHT` … of a K+ → μ+ν event, in that order.
 
@@ -106,7 +106,7 @@ def draw_early_kmu2(state, g, early):
     early[E_CATASTROPHIC], early[E_MIP] = catastrophic, mip
 
 
-@jit
+@jit(inline="always")
 def kmu2_may_be_written(g, px, py, pz, vz, early):
     """Whether a K+ → μ+ν decay of this kaon could be written, given its early deviates.
 
