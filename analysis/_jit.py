@@ -36,11 +36,11 @@ No Numba runtime (NRT) for ``jit`` kernels
     kaon, the truncated exponential of its decay point, the channel choice,
     the early K_μ2 deviates and their bound) are therefore inlined by Numba
     itself (``jit(inline="always")``): the K_μ2 chains of NA62 2015 and
-    NA62-RK gain 40% and 35%, with identical output files.  Applied to every
-    small helper (the decay kinematics, the particle table, the generator)
-    it gains another 5–10% on the chains that generate every decay but
-    doubles the compilation time (~35 s → ~70 s on a new machine), so it is
-    kept to those few.
+    NA62-RK gain 36% and 29% (measured back to back), with identical output
+    files.  Applied to every small helper (the decay kinematics, the particle
+    table, the generator) it gains another 5–10% on the chains that generate
+    every decay but doubles the compilation time (~35 s → ~70 s on a new
+    machine), so it is kept to those few.
 
 ``jit`` is for scalar helpers and serial, allocation-free kernels
 (``jit(allocates=True)`` for a serial kernel that creates arrays); ``pjit``
