@@ -16,10 +16,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import samples
+from analysis import particles as pt
+from analysis import rng, samples
+from analysis._jit import jit
 from analysis.config import load_config
 from analysis.constants import M_K, M_MU, M_PI, M_PI0
+from analysis.decays import inflight
+from analysis.decays import k2pi as k2pi_decay
 from analysis.experiments import experiment_module, na62_pnn, na62_pnn_pid
+from analysis.experiments.na62 import beam_spot, decay_point, kaon_momentum_and_z
+from analysis.experiments.na62_response import accepted_tracks, true_momentum_at_magnet
+from analysis.kinematics import energy
 from analysis.selections import load_cuts
 from analysis.selections import na62_pnn as sel
 from analysis.simulate import Sample, simulate
@@ -152,6 +159,68 @@ def test_pion_channels_exceed_the_lepton_bound(k2pi):
     df, _ = k2pi
     assert df["true_w_pid"].max() > 100 * na62_pnn.lepton_pid_bound()
     assert "k2pi" not in samples.LEPTONIC_CHANNELS
+
+
+@jit(allocates=True)
+def _early_k2pi(key, n, geometry):
+    """Per K+ → π+π0 decay: the early decision of the pseudo-data, and whether it may pass.
+
+    "May pass" with a deviate above :func:`na62_pnn_pid.lepton_pid_max`: one positive
+    track in the straw, LKr and MUV3 acceptance, inside the trigger's momentum
+    range, and identified with a larger probability.  Every decay is generated and
+    followed whatever the early decision, as in :func:`na62_pnn.simulate_batch`.
+    """
+    g = geometry[0]
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+    accepted = np.zeros(1, np.int64)
+    kept = np.zeros(n, np.bool_)
+    may_pass = np.zeros(n, np.bool_)
+    p_pion = np.zeros(n)
+    for ev in range(n):
+        kx, ky, kz, vz = kaon_momentum_and_z(state, g)
+        ek = energy(kx, ky, kz, M_K)
+        pion = k2pi_decay.draw_pion(state, kx, ky, kz, ek)
+        kept[ev] = na62_pnn.pion_may_trigger(pion[0], pion[1], pion[2], g)
+        p_pion[ev] = np.sqrt(pion[0] ** 2 + pion[1] ** 2 + pion[2] ** 2)
+        x0, y0 = beam_spot(state, g)
+        vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
+        m = k2pi_decay.generate_from_pion(state, table, 0, kx, ky, kz, ek, vx, vy, vz, pion)
+        inflight.propagate(
+            state, table, m, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0
+        )
+        if accepted_tracks(table, m, g, accepted, 1) != 1:
+            continue
+        i = accepted[0]
+        if pt.charge(int(table[i, pt.PID])) <= 0:
+            continue
+        p_online, _ = true_momentum_at_magnet(table, i, g)
+        if not (g.pnn_trigger_p_min <= p_online <= g.pnn_trigger_p_max):
+            continue
+        if not na62_pnn_pid.in_pid_acceptance(table, i, g):
+            continue
+        w_pid = na62_pnn_pid.pion_id_probability(table, i, g)
+        may_pass[ev] = w_pid > na62_pnn_pid.lepton_pid_max(g)
+    return kept, may_pass, p_pion
+
+
+def test_early_k2pi_decision_never_drops_a_decay_that_may_pass():
+    """The pseudo-data draws the π+ of K2π first and drops it outside the trigger range.
+
+    Above every lepton's identification probability only a π+ reaching the MUV3
+    passes; the decision on its momentum alone must keep every such decay, and it
+    drops the share of the flat lab spectrum (6.5–69 GeV/c at 75 GeV/c) outside
+    10–45 GeV/c.
+    """
+    geometry = na62_pnn.geometry_record(G)
+    kept, may_pass, p = _early_k2pi(rng.sample_key(7, "early k2pi"), 400_000, geometry)
+    assert np.count_nonzero(may_pass) > 50_000
+    assert not np.any(may_pass & ~kept)
+    lo, hi = G.pnn_trigger_p_min, G.pnn_trigger_p_max
+    assert np.array_equal(kept, (p >= lo) & (p <= hi))
+    # flat lab momentum between γ(E* − p*) and γ(E* + p*): (3.5 + 24)/62.5 dropped
+    assert 0.41 < 1.0 - kept.mean() < 0.47, kept.mean()
 
 
 def test_rich_importance_sampling_is_unbiased(tmp_path):

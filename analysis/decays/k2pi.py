@@ -12,8 +12,26 @@ from analysis.kinematics import to_lab, two_body_rest
 @jit
 def generate(state, table, n, px, py, pz, e, vx, vy, vz):
     """K+ (px, py, pz, e) decaying at (vx, vy, vz) into π+ π0."""
+    pion = draw_pion(state, px, py, pz, e)
+    return generate_from_pion(state, table, n, px, py, pz, e, vx, vy, vz, pion)
+
+
+@jit
+def draw_pion(state, px, py, pz, e):
+    """The π+ of a decay: (p_x, p_y, p_z, E) in the lab, then the π0's rest-frame (q, E*).
+
+    A chain that decides on the π+ before generating the rest of the decay calls
+    this, then :func:`generate_from_pion`: together they are :func:`generate`,
+    deviate for deviate.
+    """
     ux, uy, uz, p, e1, e2 = two_body_rest(state, M_K, M_PI, M_PI0)
     pip = to_lab(px, py, pz, e, M_K, p * ux, p * uy, p * uz, e1)
-    piz = to_lab(px, py, pz, e, M_K, -p * ux, -p * uy, -p * uz, e2)
-    n = pt.add(table, n, pip[0], pip[1], pip[2], pip[3], vx, vy, vz, pt.PI_PLUS, True)
+    return pip[0], pip[1], pip[2], pip[3], -p * ux, -p * uy, -p * uz, e2
+
+
+@jit
+def generate_from_pion(state, table, n, px, py, pz, e, vx, vy, vz, pion):
+    """The decay of :func:`generate` with the π+ drawn by :func:`draw_pion`."""
+    piz = to_lab(px, py, pz, e, M_K, pion[4], pion[5], pion[6], pion[7])
+    n = pt.add(table, n, pion[0], pion[1], pion[2], pion[3], vx, vy, vz, pt.PI_PLUS, True)
     return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz)

@@ -22,11 +22,14 @@ Poisson realisation of the model: one deviate, drawn right after the kaon's
 momentum and decay z, keeps the event when it lies below the product of their
 probabilities; a decay whose deviate is above any such product
 (:func:`analysis.experiments.na62_pnn_pid.pnn_pass_bound`, about half of
-them) is counted but not generated.  Monte Carlo (``run.weighted``) writes every
-event of the trigger acceptance and carries the probabilities of passing them as
-``true_w_veto`` and ``true_w_pid``: rejections of 1e-7–1e-8 factorise into
-kinematics × veto inefficiency × identification, which no brute-force sample
-could populate.  The minimum-bias stream (``run.trigger`` 2) writes every event
+them) is counted but not generated.  Above the identification probability of any
+lepton (:func:`~analysis.experiments.na62_pnn_pid.lepton_pid_max`) only a pion
+reaching the MUV3 can pass, so the π+ of a K+ → π+π0 decay is drawn first and
+the rest of the decay only when its momentum lies inside the trigger's range.
+Monte Carlo (``run.weighted``) writes every event of the trigger acceptance and
+carries the probabilities of passing them as ``true_w_veto`` and ``true_w_pid``:
+rejections of 1e-7–1e-8 factorise into kinematics × veto inefficiency ×
+identification, which no brute-force sample could populate.  The minimum-bias stream (``run.trigger`` 2) writes every event
 of the trigger acceptance without veto or identification condition.
 
 Every stream writes only events inside the loose ranges of the selection
@@ -46,13 +49,14 @@ from numba import prange
 from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import M_K, M_PI
-from analysis.decays import dispatch, inflight
+from analysis.decays import dispatch, inflight, k2pi
 from analysis.experiments import na62_layout
 from analysis.experiments.geometry import flatten, geometry_type, load_table
 from analysis.experiments.na62 import beam_spot, decay_point, kaon_at_start, kaon_momentum_and_z
 from analysis.experiments.na62_pnn_pid import (
     cherenkov_angle,
     in_pid_acceptance,
+    lepton_pid_max,
     pion_id_probability,
     pnn_pass_bound,
     rich_importance,
@@ -206,7 +210,18 @@ def lepton_pid_bound(g: Geometry = GEOMETRY) -> float:
     PNN stream with at most this probability, so their pseudo-data is simulated as
     the exact binomial thinning by it (:func:`analysis.samples.plan_pnn`).
     """
-    return max(g.pid_calo_muon_misid, g.pid_calo_electron_misid)
+    return lepton_pid_max.py_func(g)
+
+
+@jit
+def pion_may_trigger(px, py, pz, g):
+    """Whether a π+ of this momentum can be inside the PNN trigger's momentum range.
+
+    The trigger takes the momentum of the particle crossing the magnet, which is
+    the π+'s own unless it decayed before; a margin of 10⁻⁹ GeV/c covers rounding.
+    """
+    p = math.sqrt(px * px + py * py + pz * pz)
+    return g.pnn_trigger_p_min - 1e-9 <= p <= g.pnn_trigger_p_max + 1e-9
 
 
 @jit
@@ -270,6 +285,7 @@ def simulate_batch(
         blind = g.blind_enabled > 0.0 and not weighted
         draw_first = pnn and not weighted
         u_max = pnn_pass_bound(g)
+        u_lepton = lepton_pid_max(g)
         k = 0
         for ev in range(start, stop):
             code, m = dispatch.choose_event(state, codes, cumulative, n_masses)
@@ -286,12 +302,26 @@ def simulate_batch(
                 u = uniform(state) * g.run_thinning
                 if u >= u_max:
                     continue
-            x0, y0 = beam_spot(state, g)
-            vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
             ek = energy(kx, ky, kz, M_K)
-            n_primary = dispatch.generate(
-                code, state, table, kx, ky, kz, ek, vx, vy, vz, masses[m], -1.0
-            )
+            if code == dispatch.K2PI and u >= u_lepton:
+                # pseudo-data, K+ → π+π0 with a deviate above any lepton's
+                # identification probability: only the π+ itself, reaching the
+                # MUV3, can pass, and only inside the trigger's momentum range —
+                # the π+ is drawn first (44% of them at 75 GeV/c need no more)
+                pion = k2pi.draw_pion(state, kx, ky, kz, ek)
+                if not pion_may_trigger(pion[0], pion[1], pion[2], g):
+                    continue
+                x0, y0 = beam_spot(state, g)
+                vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
+                n_primary = k2pi.generate_from_pion(
+                    state, table, 0, kx, ky, kz, ek, vx, vy, vz, pion
+                )
+            else:
+                x0, y0 = beam_spot(state, g)
+                vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
+                n_primary = dispatch.generate(
+                    code, state, table, kx, ky, kz, ek, vx, vy, vz, masses[m], -1.0
+                )
             _, mc_weight = inflight.propagate(
                 state,
                 table,

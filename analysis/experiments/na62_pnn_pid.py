@@ -69,6 +69,16 @@ def pion_id_probability(table, i, g):
 
 
 @jit
+def lepton_pid_max(g):
+    """Largest :func:`pion_id_probability` of a track that reaches the MUV3 as a μ or e.
+
+    Only a track that is a pion there can pass the identification with a larger
+    probability.
+    """
+    return max(g.pid_calo_muon_misid, g.pid_calo_electron_misid)
+
+
+@jit
 def pnn_pass_bound(g):
     """Upper bound of the probability that an event of the PNN stream is written.
 
