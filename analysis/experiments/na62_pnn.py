@@ -25,12 +25,14 @@ probabilities; a decay whose deviate is above any such product
 them) is counted but not generated.  Above the identification probability of any
 lepton (:func:`~analysis.experiments.na62_pnn_pid.lepton_pid_max`) only a pion
 reaching the MUV3 can pass, so the π+ of a K+ → π+π0 decay is drawn first and
-the rest of the decay only when its momentum lies inside the trigger's range.
+the rest of the decay only when, flying undecayed, it could fire the trigger
+(momentum range, straw chambers) and be identified (LKr and MUV3 acceptance).
 Monte Carlo (``run.weighted``) writes every event of the trigger acceptance and
 carries the probabilities of passing them as ``true_w_veto`` and ``true_w_pid``:
 rejections of 1e-7–1e-8 factorise into kinematics × veto inefficiency ×
-identification, which no brute-force sample could populate.  The minimum-bias stream (``run.trigger`` 2) writes every event
-of the trigger acceptance without veto or identification condition.
+identification, which no brute-force sample could populate.  The minimum-bias
+stream (``run.trigger`` 2) writes every event of the trigger acceptance without
+veto or identification condition.
 
 Every stream writes only events inside the loose ranges of the selection
 (``preselection``: vertex z and straw momentum), judged after the last random
@@ -75,6 +77,7 @@ from analysis.experiments.na62_response import (
     accepted_tracks,
     alive_at,
     chamber_planes,
+    in_acceptance,
     measure_track,
     true_momentum_at_magnet,
     veto_silence_probability,
@@ -306,13 +309,16 @@ def simulate_batch(
             if code == dispatch.K2PI and u >= u_lepton:
                 # pseudo-data, K+ → π+π0 with a deviate above any lepton's
                 # identification probability: only the π+ itself, reaching the
-                # MUV3, can pass, and only inside the trigger's momentum range —
-                # the π+ is drawn first (44% of them at 75 GeV/c need no more)
+                # MUV3, can pass — the π+ is drawn first and the decay dropped
+                # unless, undecayed, it could trigger and be identified
                 pion = k2pi.draw_pion(state, kx, ky, kz, ek)
                 if not pion_may_trigger(pion[0], pion[1], pion[2], g):
                     continue
                 x0, y0 = beam_spot(state, g)
                 vx, vy = decay_point(g, kx, ky, kz, x0, y0, vz)
+                pt.add(table, 0, pion[0], pion[1], pion[2], pion[3], vx, vy, vz, pt.PI_PLUS, True)
+                if not (in_acceptance(table, 0, g) and in_pid_acceptance(table, 0, g)):
+                    continue
                 n_primary = k2pi.generate_from_pion(
                     state, table, 0, kx, ky, kz, ek, vx, vy, vz, pion
                 )
