@@ -80,10 +80,29 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
     _base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     numba.config.CACHE_DIR = str(_base / "kaon-searches" / "numba" / _source_digest())
 
-# The geometry records of the NA62 runs and of NA48/2 extend the NA62 record
-# (same fields at the same offsets, more after them).  A helper compiled first
-# for the NA62 record is then reused for an extended one, which Numba accepts
-# with an "experimental" warning; the layout makes the reuse exact.
+
+def _record_mangling_args(record):
+    """Mangle a record type by a hash of its layout instead of its per-process code.
+
+    Numba names a compiled function after its argument types, a record by the
+    type code its process happened to assign it (numba/numba#7654).  A kernel
+    loaded from the cache carries the names of the process that compiled it:
+    if this process has meanwhile compiled the same helper for a different
+    record (NA48/2's geometry, say) that got the same code, the loaded kernel
+    calls that helper, which reads the fields at the wrong offsets.  A name
+    derived from the fields, offsets and size is the same in every process and
+    different for different layouts.
+    """
+    digest = hashlib.sha256(record.name.encode()).digest()
+    return type(record).__name__, (int.from_bytes(digest[:7], "little"),)
+
+
+numba.core.types.Record.mangling_args = property(_record_mangling_args)
+
+# The geometry records of the NA62 2016 (πνν̄) run extend the NA62 record (same
+# fields at the same offsets, more after them).  A helper compiled first for the
+# NA62 record is then reused for the extended one when called from Python, which
+# Numba accepts with an "experimental" warning; the layout makes the reuse exact.
 warnings.filterwarnings(
     "ignore",
     message=r".*has been considered a subtype of",
