@@ -25,11 +25,7 @@ from analysis.decays import inflight
 from analysis.decays import k2pi as k2pi_decay
 from analysis.experiments import experiment_module, na62_pnn, na62_pnn_pid
 from analysis.experiments.na62 import beam_spot, decay_point, kaon_momentum_and_z
-from analysis.experiments.na62_response import (
-    accepted_tracks,
-    in_acceptance,
-    true_momentum_at_magnet,
-)
+from analysis.experiments.na62_response import in_acceptance
 from analysis.kinematics import energy
 from analysis.selections import load_cuts
 from analysis.selections import na62_pnn as sel
@@ -201,15 +197,8 @@ def _early_k2pi(key, n, geometry):
         inflight.propagate(
             state, table, m, g.muv3_z, g.spectrometer_z_magnet, g.spectrometer_kick, 0.0
         )
-        if accepted_tracks(table, m, g, accepted, 1) != 1:
-            continue
-        i = accepted[0]
-        if pt.charge(int(table[i, pt.PID])) <= 0:
-            continue
-        p_online, _ = true_momentum_at_magnet(table, i, g)
-        if not (g.pnn_trigger_p_min <= p_online <= g.pnn_trigger_p_max):
-            continue
-        if not na62_pnn_pid.in_pid_acceptance(table, i, g):
+        i, _ = na62_pnn.trigger_track(table, m, g, accepted)
+        if i < 0:
             continue
         w_pid = na62_pnn_pid.pion_id_probability(table, i, g)
         may_pass[ev] = w_pid > na62_pnn_pid.lepton_pid_max(g)

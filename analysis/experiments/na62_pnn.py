@@ -217,6 +217,27 @@ def lepton_pid_bound(g: Geometry = GEOMETRY) -> float:
 
 
 @jit
+def trigger_track(table, n, g, accepted):
+    """The track of the PNN trigger and the row of the particle crossing the magnet.
+
+    One track in the straw acceptance, positive, with the momentum of the particle
+    crossing the magnet inside the trigger's range, and inside the LKr and MUV3
+    acceptance; ``(-1, -1)`` when the event has none.  ``accepted`` is scratch.
+    """
+    if accepted_tracks(table, n, g, accepted, 1) != 1:
+        return -1, -1
+    i = accepted[0]
+    if pt.charge(int(table[i, pt.PID])) <= 0:
+        return -1, -1
+    p_online, jm = true_momentum_at_magnet(table, i, g)
+    if not (g.pnn_trigger_p_min <= p_online <= g.pnn_trigger_p_max):
+        return -1, -1
+    if not in_pid_acceptance(table, i, g):
+        return -1, -1
+    return i, jm
+
+
+@jit
 def pion_may_trigger(px, py, pz, g):
     """Whether a π+ of this momentum can be inside the PNN trigger's momentum range.
 
@@ -337,15 +358,8 @@ def simulate_batch(
                 g.spectrometer_kick,
                 forced,
             )
-            if accepted_tracks(table, n_primary, g, accepted, 1) != 1:
-                continue
-            i = accepted[0]
-            if pt.charge(int(table[i, pt.PID])) <= 0:
-                continue
-            p_online, jm = true_momentum_at_magnet(table, i, g)
-            if not (g.pnn_trigger_p_min <= p_online <= g.pnn_trigger_p_max):
-                continue
-            if not in_pid_acceptance(table, i, g):
+            i, jm = trigger_track(table, n_primary, g, accepted)
+            if i < 0:
                 continue
             w_veto = 1.0
             w_pid = 1.0
@@ -445,7 +459,7 @@ def simulate_batch(
             row[_C_TRUTH] = code
             row[_C_TRUTH + 1] = vz
             row[_C_TRUTH + 2] = math.sqrt(kx * kx + ky * ky + kz * kz)
-            row[_C_TRUTH + 3] = p_online
+            row[_C_TRUTH + 3] = pt.momentum(table, jm)
             row[_C_TRUTH + 4] = table[jm, pt.PID]
             row[_C_TRUTH + 5] = 1.0 if mismatch else 0.0
             row[_C_TRUTH + 6] = w_veto
