@@ -24,7 +24,7 @@ from analysis.kinematics import (
     two_body_momentum,
     two_body_rest,
 )
-from analysis.rng import uniform, unit_circle
+from analysis.rng import drawn_or_uniform, uniform, unit_circle
 
 _R = (M_E / M_PI0) ** 2
 _X_MIN = 4.0 * _R
@@ -57,9 +57,13 @@ def sample_dalitz_x(state):
 
 
 @jit
-def generate(state, table, n, px, py, pz, e, vx, vy, vz):
-    """Decay a π0 with four-momentum (px, py, pz, e) at (vx, vy, vz)."""
-    if uniform(state) >= BR_PI0_DALITZ:
+def generate(state, table, n, px, py, pz, e, vx, vy, vz, u_mode=-1.0):
+    """Decay a π0 with four-momentum (px, py, pz, e) at (vx, vy, vz).
+
+    ``u_mode`` is the deviate that chooses the mode (Dalitz below
+    ``BR_PI0_DALITZ``), if drawn in advance; −1 draws it now.
+    """
+    if drawn_or_uniform(state, u_mode) >= BR_PI0_DALITZ:
         ux, uy, uz, p, e1, _ = two_body_rest(state, M_PI0, 0.0, 0.0)
         g1 = to_lab(px, py, pz, e, M_PI0, p * ux, p * uy, p * uz, e1)
         g2 = to_lab(px, py, pz, e, M_PI0, -p * ux, -p * uy, -p * uz, e1)

@@ -27,7 +27,7 @@ from analysis import beam_halo
 from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import CTAU_K, M_K
-from analysis.decays import dispatch, inflight
+from analysis.decays import dispatch, inflight, k2pi
 from analysis.experiments.na62_layout import (
     C_EVENT,
     C_TCH,
@@ -69,8 +69,15 @@ from analysis.experiments.na62_response import (
 )
 from analysis.experiments.na62_trigger import (
     E_FLIGHT,
+    E_PI0,
+    K2PI_ASK_PION,
+    K2PI_DROP,
     N_EARLY,
+    draw_early_k2pi,
     draw_early_kmu2,
+    early_k2pi,
+    k2pi_decision,
+    k2pi_pion_may_be_written,
     kmu2_may_be_written,
     trigger_and_record,
 )
@@ -218,7 +225,10 @@ def simulate_batch(
     A K+ → μ+ν decay of the natural simulation draws the deviates that decide
     its trigger first; one that no decay direction could get written (most of
     them: the trigger downscales K_μ2) is counted but not generated
-    (:func:`analysis.experiments.na62_trigger.kmu2_may_be_written`).
+    (:func:`analysis.experiments.na62_trigger.kmu2_may_be_written`).  Without
+    the software filter a K+ → π+π0 decay draws its trigger deviates first (and
+    its π+ where they leave it open), and only one that could be written is
+    generated further (:func:`analysis.experiments.na62_trigger.k2pi_decision`).
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -252,11 +262,28 @@ def simulate_batch(
                     if not kmu2_may_be_written(g, px, py, pz, vz, early):
                         continue
                 e = energy(px, py, pz, M_K)
-                x0, y0 = beam_spot(state, g)
-                vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
-                n_primary = dispatch.generate(
-                    code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
-                )
+                if code == dispatch.K2PI and forced == 0.0 and early_k2pi(g):
+                    # the trigger's deviates, then the pi+ and its vertex where needed
+                    draw_early_k2pi(state, g, early)
+                    decision = k2pi_decision(g, px, py, pz, vz, early)
+                    if decision == K2PI_DROP:
+                        continue
+                    pion = k2pi.draw_pion(state, px, py, pz, e)
+                    x0, y0 = beam_spot(state, g)
+                    vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+                    if decision == K2PI_ASK_PION and not k2pi_pion_may_be_written(
+                        state, table, g, pion, vx, vy, vz, early
+                    ):
+                        continue
+                    n_primary = k2pi.generate_from_pion(
+                        state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
+                    )
+                else:
+                    x0, y0 = beam_spot(state, g)
+                    vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+                    n_primary = dispatch.generate(
+                        code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
+                    )
             stream, mc_weight = detect(
                 state, table, n_primary, g, forced, tracks, accepted, rows[k], early
             )

@@ -158,11 +158,41 @@ def _lkr_impact(table, j, g):
 
 
 @jit
-def lkr_energy(state, table, i, g, u_catastrophic=-1.0, u_mip=-1.0):
+def reaches_lkr(table, j, g):
+    """Whether particle j, flying on, hits the LKr outside its beam hole."""
+    ok, _, _ = _lkr_impact(table, j, g)
+    return ok
+
+
+@jit
+def pion_lkr_deposit(state, p, g, u=-1.0, v=0.0):
+    """LKr deposit (≥ 0) of a charged pion of momentum p that reaches the LKr.
+
+    ``u``, ``v``: its deviates if drawn in advance
+    (:func:`analysis.detectors.calorimeter.pion_deposit`).
+    """
+    e = calorimeter.pion_deposit(
+        state,
+        p,
+        g.lkr_mip_energy,
+        g.lkr_mip_width,
+        g.lkr_pion_noninteracting,
+        g.lkr_pion_shower_mean,
+        g.lkr_pion_shower_sigma,
+        g.lkr_pion_shower_max_eop,
+        u,
+        v,
+    )
+    return max(e, 0.0)
+
+
+@jit
+def lkr_energy(state, table, i, g, u_catastrophic=-1.0, u_mip=-1.0, u_pion=-1.0, v_pion=0.0):
     """Energy deposited in the LKr by the member of i's chain reaching it (0 outside).
 
     A muon takes the deviates of its deposit from ``u_catastrophic`` and ``u_mip``
-    where they were drawn in advance (:func:`analysis.detectors.calorimeter.muon_deposit`).
+    where they were drawn in advance (:func:`analysis.detectors.calorimeter.muon_deposit`),
+    a pion from ``u_pion`` and ``v_pion`` (:func:`pion_lkr_deposit`).
     """
     j = alive_at(table, i, g.lkr_z)
     ok, _, _ = _lkr_impact(table, j, g)
@@ -191,16 +221,7 @@ def lkr_energy(state, table, i, g, u_catastrophic=-1.0, u_mip=-1.0):
             u_mip,
         )
     else:
-        e = calorimeter.pion_deposit(
-            state,
-            p_true,
-            g.lkr_mip_energy,
-            g.lkr_mip_width,
-            g.lkr_pion_noninteracting,
-            g.lkr_pion_shower_mean,
-            g.lkr_pion_shower_sigma,
-            g.lkr_pion_shower_max_eop,
-        )
+        return pion_lkr_deposit(state, p_true, g, u_pion, v_pion)
     return max(e, 0.0)
 
 

@@ -9,7 +9,10 @@ without a muon-veto signal and muon events in the K_μ2 peak.
 K+ → μ+ν, the most frequent decay, is mostly dropped by a downscale: its
 deviates that decide the trigger are drawn before the decay is generated
 (:func:`draw_early_kmu2`), and a decay that no direction could get written
-(:func:`kmu2_may_be_written`) is counted but not generated.
+(:func:`kmu2_may_be_written`) is counted but not generated.  Without the
+software filter, a K+ → π+π0 decay likewise draws its trigger deviates first,
+then its π+ where they leave the decision open, and is generated in full only
+if it could be written (:func:`k2pi_decision`, :func:`k2pi_pion_may_be_written`).
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ import numpy as np
 
 from analysis import particles as pt
 from analysis._jit import jit
-from analysis.constants import CTAU_MU, M_K, M_MU
-from analysis.decays import kl2
+from analysis.constants import BR_PI0_DALITZ, CTAU_MU, CTAU_PI, M_K, M_MU, M_PI
+from analysis.decays import k2pi, kl2
+from analysis.detectors import calorimeter
 from analysis.experiments.na62_layout import (
     C_CDA,
     C_IRC,
@@ -46,9 +50,12 @@ from analysis.experiments.na62_response import (
     _T_Q,
     _p,
     beam_axis_vertex,
+    in_acceptance,
     lkr_energy,
     measure_track,
     muv3_signal,
+    pion_lkr_deposit,
+    reaches_lkr,
     track_muv3,
     true_momentum_at_magnet,
     vetoes,
@@ -72,16 +79,20 @@ def _write_tracks(row, tracks, n_tracks):
                 row[base + c] = np.nan if c in (1, 2, 3, 4) else 0.0
 
 
-#: Deviates of a K_μ2 event drawn before its decay is generated
+#: Deviates of an event drawn before its decay is generated.  K_μ2
 #: (:func:`draw_early_kmu2`), in this order: the muon's decay in flight
 #: (:func:`analysis.decays.inflight.propagate`), the trigger's downscale (the
 #: software filter where it runs, else the control downscale) and the muon's
-#: LKr deposit (catastrophic bremsstrahlung, MIP tail).  −1: not drawn.
-E_FLIGHT, E_TRIGGER, E_CATASTROPHIC, E_MIP = range(4)
-N_EARLY = 4
+#: LKr deposit (catastrophic bremsstrahlung, MIP tail).  K+ → π+π0
+#: (:func:`draw_early_k2pi`): the control downscale, the π0 decay mode, the π+'s
+#: decay in flight and its LKr deposit (:func:`pion_lkr_deposit`: whether it
+#: interacts, then its MIP or shower deviate).  −1: not drawn.
+E_FLIGHT, E_TRIGGER, E_CATASTROPHIC, E_MIP, E_PI0, E_PION_U, E_PION_V = range(7)
+N_EARLY = 7
 
-#: Mean flight of a muon per GeV/c of momentum, cτ_μ/m_μ (m).
+#: Mean flight of a muon and of a pion per GeV/c of momentum, cτ/m (m).
 _MUON_FLIGHT = CTAU_MU / M_MU
+_PION_FLIGHT = CTAU_PI / M_PI
 
 
 @jit(inline="always")
@@ -154,6 +165,72 @@ def kmu2_may_be_written(g, px, py, pz, vz, early):
     return w * (-math.log(u) - 1.0) > margin
 
 
+@jit(inline="always")
+def early_k2pi(g):
+    """Whether the chain decides on a K+ → π+π0 decay early: the trigger without software filter."""
+    return not _filtering(g)
+
+
+@jit(inline="always")
+def draw_early_k2pi(state, g, early):
+    """Draw the deviates :data:`E_TRIGGER`, :data:`E_PI0`, :data:`E_FLIGHT`, :data:`E_PION_U`
+    and :data:`E_PION_V` of a K+ → π+π0 event, in that order."""
+    trigger, mode, flight = uniform(state), uniform(state), uniform(state)
+    u, v = calorimeter.draw_pion_deposit(state, g.lkr_pion_noninteracting)
+    early[E_TRIGGER], early[E_PI0], early[E_FLIGHT] = trigger, mode, flight
+    early[E_PION_U], early[E_PION_V] = u, v
+
+
+#: Outcomes of :func:`k2pi_decision`.
+K2PI_DROP, K2PI_GENERATE, K2PI_ASK_PION = range(3)
+
+
+@jit(inline="always")
+def k2pi_decision(g, px, py, pz, vz, early):
+    """The early decision on a K+ → π+π0 decay from its kaon and early deviates
+    (:func:`draw_early_k2pi`): :data:`K2PI_DROP`, :data:`K2PI_GENERATE`, or
+    :data:`K2PI_ASK_PION` — draw the π+ and ask :func:`k2pi_pion_may_be_written`.
+
+    The event can be written only if the control downscale keeps it, or the π0
+    decays into e+e−γ (with γγ the π+ is the only charged particle: one track
+    at most, never the three-track stream), or the π+ is positron-like, which
+    it cannot be when it reaches the LKr undecayed with a deposit below the
+    positron-like E/p.  Here the π+ is not known yet: its flight −λ ln(1 − u) ≥ λu
+    with λ = (p_z/m_π)cτ_π ≥ that of :func:`analysis.decays.k2pi.pion_pz_min`,
+    and a shower's E/p is its fraction (to rounding, hence a 0.1% margin).
+    """
+    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0 or early[E_PI0] < BR_PI0_DALITZ:
+        return K2PI_GENERATE
+    if early[E_FLIGHT] * k2pi.pion_pz_min(px, py, pz) * _PION_FLIGHT < g.lkr_z - vz:
+        return K2PI_ASK_PION  # may decay before the LKr, depending on its p_z
+    if early[E_PION_U] < g.lkr_pion_noninteracting:
+        return K2PI_ASK_PION  # minimum ionising: E/p depends on the momentum
+    f = g.lkr_pion_shower_mean + g.lkr_pion_shower_sigma * early[E_PION_V]
+    return K2PI_ASK_PION if f >= 0.999 * g.trigger_eop_positron_like else K2PI_DROP
+
+
+@jit
+def k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
+    """Whether a K+ → π+π0 decay at (vx, vy, vz) that :func:`k2pi_decision` could
+    not drop could be written, now that its π+ is drawn
+    (:func:`analysis.decays.k2pi.draw_pion`).
+
+    False only where the π+ reaches the LKr undecayed (flight bound with its own
+    p_z) and cannot be positron-like: its deposit — the same, from the same
+    deviates, as the trigger's — is below the positron-like E/p, or it misses
+    the LKr or the straw chambers.  The last check writes the π+ into row 0 of
+    ``table``.
+    """
+    if early[E_FLIGHT] * pion[2] * _PION_FLIGHT < g.lkr_z - vz:
+        return True
+    p = math.sqrt(pion[0] ** 2 + pion[1] ** 2 + pion[2] ** 2)  # as particles.momentum
+    deposit = pion_lkr_deposit(state, p, g, early[E_PION_U], early[E_PION_V])
+    if deposit / p <= g.trigger_eop_positron_like:
+        return False
+    pt.add(table, 0, pion[0], pion[1], pion[2], pion[3], vx, vy, vz, pt.PI_PLUS, True)
+    return reaches_lkr(table, 0, g) and in_acceptance(table, 0, g)
+
+
 @jit
 def _software_filter(state, table, jm, muon, g, u=-1.0):
     """Software (L3) filter of single-track events: 0 to drop the event, else its downscale.
@@ -212,7 +289,10 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             if factor == 0.0:
                 return 0
             u_control = -1.0
-        energy = lkr_energy(state, table, i, g, early[E_CATASTROPHIC], early[E_MIP])
+        # the deviates drawn early are those of a K_mu2 muon or of a K2pi pi+,
+        # the only particle of its kind in the event
+        u_muon, v_muon = early[E_CATASTROPHIC], early[E_MIP]
+        energy = lkr_energy(state, table, i, g, u_muon, v_muon, early[E_PION_U], early[E_PION_V])
         if energy / p_online > g.trigger_eop_positron_like:
             stream, weight = STREAM_POSITRON, factor
         elif drawn_or_uniform(state, u_control) * g.trigger_downscale_control < 1.0:
