@@ -9,7 +9,8 @@ One call of :func:`simulate_batch` takes whole blocks of kaon decays (see
 2. the decay (:mod:`analysis.decays`) and π/μ decays in flight;
 3. the detector response (:mod:`analysis.experiments.na62_response`) and the
    trigger (:mod:`analysis.experiments.na62_trigger`), writing one row per
-   triggered event.
+   triggered event; most decays that the trigger would drop are dropped before
+   they are generated (:mod:`analysis.experiments.na62_early`).
 
 This module is the experiment's public face: it re-exports the geometry, the
 event-table layout (:mod:`analysis.experiments.na62_layout`) and the response
@@ -28,6 +29,21 @@ from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import CTAU_K, M_K
 from analysis.decays import dispatch, inflight, k2pi
+from analysis.experiments.na62_early import (
+    E_PI0,
+    K2PI_ASK_PION,
+    K2PI_DROP,
+    N_EARLY,
+    draw_early_k2pi,
+    draw_early_k3pi,
+    draw_early_kmu2,
+    early_pions,
+    flight_deviates,
+    k2pi_decision,
+    k2pi_pion_may_be_written,
+    k3pi_may_be_written,
+    kmu2_may_be_written,
+)
 from analysis.experiments.na62_layout import (
     C_EVENT,
     C_TCH,
@@ -67,20 +83,7 @@ from analysis.experiments.na62_response import (
     true_momentum_at_magnet,
     vetoes,
 )
-from analysis.experiments.na62_trigger import (
-    E_FLIGHT,
-    E_PI0,
-    K2PI_ASK_PION,
-    K2PI_DROP,
-    N_EARLY,
-    draw_early_k2pi,
-    draw_early_kmu2,
-    early_k2pi,
-    k2pi_decision,
-    k2pi_pion_may_be_written,
-    kmu2_may_be_written,
-    trigger_and_record,
-)
+from analysis.experiments.na62_trigger import trigger_and_record
 from analysis.kinematics import decay_length, energy
 from analysis.rng import BLOCK_SIZE, normal, seed_block, truncated_exponential
 
@@ -174,10 +177,10 @@ def detect(state, table, n_primary, g, forced, tracks, accepted, row, early):
 
     Returns (stream, importance weight); a written event (stream > 0) is in
     ``row``.  ``early`` holds the deviates drawn before the decay
-    (:func:`analysis.experiments.na62_trigger.draw_early_kmu2`; −1 where not):
-    the first row's decay in flight takes :data:`E_FLIGHT` when drawn.
+    (:mod:`analysis.experiments.na62_early`; −1 where not): the first rows'
+    decays in flight take theirs when drawn.
     """
-    flight = early[:1] if early[E_FLIGHT] >= 0.0 else early[:0]
+    flight = flight_deviates(early)
     _, mc_weight = inflight.propagate(
         state,
         table,
@@ -225,10 +228,9 @@ def simulate_batch(
     A K+ → μ+ν decay of the natural simulation draws the deviates that decide
     its trigger first; one that no decay direction could get written (most of
     them: the trigger downscales K_μ2) is counted but not generated
-    (:func:`analysis.experiments.na62_trigger.kmu2_may_be_written`).  Without
-    the software filter a K+ → π+π0 decay draws its trigger deviates first (and
-    its π+ where they leave it open), and only one that could be written is
-    generated further (:func:`analysis.experiments.na62_trigger.k2pi_decision`).
+    (:func:`analysis.experiments.na62_early.kmu2_may_be_written`).  Without
+    the software filter, K+ → π+π0 and K+ → π+π+π− decays are decided likewise
+    (:mod:`analysis.experiments.na62_early`).
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -261,11 +263,15 @@ def simulate_batch(
                     draw_early_kmu2(state, g, early)
                     if not kmu2_may_be_written(g, px, py, pz, vz, early):
                         continue
+                if code == dispatch.K3PI and forced == 0.0 and early_pions(g):
+                    draw_early_k3pi(state, g, early)
+                    if not k3pi_may_be_written(state, g, px, py, pz, vz, early):
+                        continue
                 e = energy(px, py, pz, M_K)
-                if code == dispatch.K2PI and forced == 0.0 and early_k2pi(g):
+                if code == dispatch.K2PI and forced == 0.0 and early_pions(g):
                     # the trigger's deviates, then the pi+ and its vertex where needed
                     draw_early_k2pi(state, g, early)
-                    decision = k2pi_decision(g, px, py, pz, vz, early)
+                    decision = k2pi_decision(state, g, px, py, pz, vz, early)
                     if decision == K2PI_DROP:
                         continue
                     pion = k2pi.draw_pion(state, px, py, pz, e)
