@@ -19,28 +19,26 @@ import math
 import numpy as np
 import pytest
 
+from analysis import decays, rng
 from analysis import particles as pt
-from analysis import rng
 from analysis._jit import jit
 from analysis.constants import M_K, M_MU
-from analysis.decays import dispatch, k2pi, kl2
+from analysis.decays import dispatch, k2pi, k3pi, kl2, kl3
 from analysis.experiments import na62, na62rk
 from analysis.experiments.na62_early import (
+    ASK_PION,
     E_CATASTROPHIC,
     E_FLIGHT,
     E_MIP,
     E_PI0,
+    E_PI0_1,
     E_TRIGGER,
-    K2PI_ASK_PION,
-    K2PI_GENERATE,
+    GENERATE,
     N_EARLY,
-    draw_early_k2pi,
-    draw_early_k3pi,
+    decide,
     draw_early_kmu2,
-    early_pions,
-    k2pi_decision,
+    filtering,
     k2pi_pion_may_be_written,
-    k3pi_may_be_written,
     kmu2_may_be_written,
 )
 from analysis.experiments.na62_layout import (
@@ -213,9 +211,9 @@ def test_decision_keeps_a_kaon_whose_muon_can_leave_the_kmu2_peak():
 
 
 @jit(allocates=True)
-def _k2pi_decisions(key, n, geometry):
-    """Per K2π decay of the NA62 2015 chain: early decision, stream written (0: none),
-    and the π⁺'s p_z over :func:`k2pi.pion_pz_min`."""
+def _pion_channel_decisions(key, n, geometry, code):
+    """Per decay of channel ``code`` (NA62 2015, natural): early decision, stream
+    written (0: none), and the p_z of its π⁺ (or μ⁺) over the bound of the decision."""
     g = geometry[0]
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
@@ -231,86 +229,87 @@ def _k2pi_decisions(key, n, geometry):
         early[:] = -1.0
         px, py, pz, vz = na62.kaon_momentum_and_z(state, g)
         e = energy(px, py, pz, M_K)
-        draw_early_k2pi(state, g, early)
-        decision = k2pi_decision(state, g, px, py, pz, vz, early)
-        pion = k2pi.draw_pion(state, px, py, pz, e)
-        pz_ratio[ev] = pion[2] / k2pi.pion_pz_min(px, py, pz)
-        x0, y0 = na62.beam_spot(state, g)
-        vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+        decision = decide(state, g, code, px, py, pz, vz, early)
         table[:] = 0.0
-        may[ev] = decision == K2PI_GENERATE or (
-            decision == K2PI_ASK_PION
-            and k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
-        )
-        m = k2pi.generate_from_pion(state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0])
+        if code == dispatch.K2PI:  # as the chain does when it asks the pi+
+            pion = k2pi.draw_pion(state, px, py, pz, e)
+            pz_ratio[ev] = pion[2] / k2pi.pion_pz_min(px, py, pz)
+            x0, y0 = na62.beam_spot(state, g)
+            vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+            may[ev] = decision == GENERATE or (
+                decision == ASK_PION
+                and k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
+            )
+            m = k2pi.generate_from_pion(
+                state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
+            )
+        else:
+            may[ev] = decision == GENERATE
+            x0, y0 = na62.beam_spot(state, g)
+            vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+            m = dispatch.generate(
+                code,
+                state,
+                table,
+                px,
+                py,
+                pz,
+                e,
+                vx,
+                vy,
+                vz,
+                0.0,
+                -1.0,
+                early[E_PI0],
+                early[E_PI0_1],
+            )
+            if code == dispatch.K3PI:  # the two pi+, rows 0 and 1
+                pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ]) / k3pi.pion_pz_min(px, py, pz)
+            elif code == dispatch.KMU3:  # the muon, row 0
+                pz_ratio[ev] = table[0, pt.PZ] / kl3.muon_pz_min(px, py, pz)
+            else:  # the pi+ of pi+ pi0 pi0, row 0
+                pz_ratio[ev] = table[0, pt.PZ] / k3pi.charged_pion_pz_min_neutral(px, py, pz)
         stream[ev], _ = na62.detect(state, table, m, g, 0.0, tracks, accepted, row, early)
         if stream[ev] > 0 and row[C_STREAM] != stream[ev]:
             stream[ev] = -1
     return may, stream, pz_ratio
 
 
-@pytest.fixture(scope="module")
-def k2pi_decisions():
-    geometry = na62.geometry_record()
-    return _k2pi_decisions(rng.sample_key(4, "early k2pi"), N, geometry)
+# per 10⁶ decays of each channel, measured: written events of the positron-like, control
+# and three-track streams, and the fraction of the decays the decision drops
+EXPECTED_PION_CHANNELS = {
+    "k2pi": ((6_785, 12_422, 59), 0.773),
+    "k3pi": ((744, 1_383, 20_490), 0.371),
+    "kmu3": ((17, 14_403, 61), 0.964),
+    "k3pi0": ((5_999, 10_020, 72), 0.598),
+}
 
 
-def test_early_k2pi_decision_never_drops_a_decay_that_is_written(k2pi_decisions):
-    """NA62 2015 K⁺→π⁺π⁰: every written event (all three streams) was kept by the decision."""
-    assert early_pions(na62.geometry_record()[0]) and not early_pions(na62rk.geometry_record()[0])
-    may, stream, _ = k2pi_decisions
+@pytest.fixture(scope="module", params=list(EXPECTED_PION_CHANNELS))
+def pion_channel_decisions(request):
+    code = decays.channel(request.param).code
+    key = rng.sample_key(4, f"early {request.param}")
+    return request.param, _pion_channel_decisions(key, N, na62.geometry_record(), code)
+
+
+def test_early_decision_never_drops_a_decay_of_a_pion_channel_that_is_written(
+    pion_channel_decisions,
+):
+    """NA62 2015 K⁺→π⁺π⁰, π⁺π⁺π⁻, π⁰μ⁺ν, π⁺π⁰π⁰: every written event (all three
+    streams) was kept by the decision, and the decision drops what it should."""
+    assert filtering(na62rk.geometry_record()[0]) and not filtering(na62.geometry_record()[0])
+    name, (may, stream, _) = pion_channel_decisions
     assert not np.any(stream < 0)
     assert not np.any((stream > 0) & ~may)
-    # measured in 10⁶ decays: 6,785 positron-like (the π⁺ shower), 12,422 control and
-    # 59 three-track (π⁰ Dalitz decays) events; the decision drops 77.3% of the decays
-    for s, least in ((STREAM_POSITRON, 6_000), (STREAM_CONTROL, 11_500), (STREAM_THREE_TRACK, 30)):
-        assert np.count_nonzero(stream == s) > least, s
-    assert 0.76 < 1.0 - may.mean() < 0.79, 1.0 - may.mean()
+    counts, dropped = EXPECTED_PION_CHANNELS[name]
+    for s, measured in zip((STREAM_POSITRON, STREAM_CONTROL, STREAM_THREE_TRACK), counts):
+        n_s = np.count_nonzero(stream == s)
+        assert abs(n_s - measured) < 5.0 * math.sqrt(measured) + 5, (s, n_s)
+    assert abs((1.0 - may.mean()) - dropped) < 0.01, 1.0 - may.mean()
 
 
-def test_k2pi_pion_momentum_bound_holds_and_is_tight(k2pi_decisions):
-    """Every π⁺ of K⁺→π⁺π⁰ flies with p_z above the bound; the softest come within 2%."""
-    _, _, ratio = k2pi_decisions
+def test_pion_and_muon_momentum_bounds_hold_and_are_tight(pion_channel_decisions):
+    """Every π⁺ (μ⁺) flies with p_z above its bound; the softest of 10⁶ decays come within 5%."""
+    _, (_, _, ratio) = pion_channel_decisions
     assert ratio.min() >= 1.0
-    assert ratio.min() < 1.02
-
-
-@jit(allocates=True)
-def _k3pi_decisions(key, n, geometry):
-    """Per K3π decay of the NA62 2015 chain: early decision and stream written (0: none)."""
-    g = geometry[0]
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
-    tracks = np.zeros((_MAX_TRACKS, _T_N))
-    accepted = np.zeros(_MAX_TRACKS, np.int64)
-    early = np.full(N_EARLY, -1.0)
-    row = np.zeros(N_OUT)
-    may = np.zeros(n, np.bool_)
-    stream = np.zeros(n, np.int64)
-    for ev in range(n):
-        early[:] = -1.0
-        px, py, pz, vz = na62.kaon_momentum_and_z(state, g)
-        draw_early_k3pi(state, g, early)
-        may[ev] = k3pi_may_be_written(state, g, px, py, pz, vz, early)
-        e = energy(px, py, pz, M_K)
-        x0, y0 = na62.beam_spot(state, g)
-        vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
-        table[:] = 0.0
-        m = dispatch.generate(dispatch.K3PI, state, table, px, py, pz, e, vx, vy, vz, 0.0, -1.0)
-        stream[ev], _ = na62.detect(state, table, m, g, 0.0, tracks, accepted, row, early)
-        if stream[ev] > 0 and row[C_STREAM] != stream[ev]:
-            stream[ev] = -1
-    return may, stream
-
-
-def test_early_k3pi_decision_never_drops_a_decay_that_is_written():
-    """NA62 2015 K⁺→π⁺π⁺π⁻: every written event (all three streams) was kept by the decision."""
-    may, stream = _k3pi_decisions(rng.sample_key(5, "early k3pi"), N, na62.geometry_record())
-    assert not np.any(stream < 0)
-    assert not np.any((stream > 0) & ~may)
-    # measured in 10⁶ decays: 729 positron-like (a π⁺ shower), 1,359 control and 20,556
-    # three-track events; the decision drops 37.1% of the decays
-    for s, least in ((STREAM_POSITRON, 550), (STREAM_CONTROL, 1_150), (STREAM_THREE_TRACK, 19_500)):
-        assert np.count_nonzero(stream == s) > least, s
-    assert 0.355 < 1.0 - may.mean() < 0.385, 1.0 - may.mean()
+    assert ratio.min() < 1.05

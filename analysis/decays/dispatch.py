@@ -42,12 +42,16 @@ K2PIG = CHANNELS["k2pig"].code
 
 
 @jit
-def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps):
+def generate(
+    code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps, u_pi0=-1.0, u_pi0_1=-1.0
+):
     """Decay a K+ through channel ``code``; returns the particle count.
 
     ``m_hnl`` (GeV) is the HNL mass of the signal channels; ``lifetime_ps`` the
     proper lifetime of a decaying N (hnl_pimu channels only; < 0 for the Monte
     Carlo proper-time law of :func:`analysis.decays.hnl_pimu.sample_proper_time`).
+    ``u_pi0``, ``u_pi0_1``: the deviates of the π0 decay modes of K2π, K_l3 and
+    K+ → π+π0π0 where drawn in advance (:func:`analysis.decays.pi0.generate`).
     """
     n = 0
     if code == KMU2:
@@ -55,15 +59,15 @@ def generate(code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, lifetime_ps):
     elif code == KE2:
         n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, 0.0)
     elif code == K2PI:
-        n = k2pi.generate(state, table, n, px, py, pz, e, vx, vy, vz)
+        n = k2pi.generate(state, table, n, px, py, pz, e, vx, vy, vz, u_pi0)
     elif code == K3PI:
         n = k3pi.generate(state, table, n, px, py, pz, e, vx, vy, vz)
     elif code == KE3:
-        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON)
+        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, u_pi0)
     elif code == KMU3:
-        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS)
+        n = kl3.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_MU, pt.MUON_PLUS, u_pi0)
     elif code == K3PI0:
-        n = k3pi.generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz)
+        n = k3pi.generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz, u_pi0, u_pi0_1)
     elif code == HNL_E:
         n = kl2.generate(state, table, n, px, py, pz, e, vx, vy, vz, M_E, pt.POSITRON, m_hnl)
     elif code == HNL_MU:

@@ -12,10 +12,11 @@ from analysis.kinematics import daughter_pz_min, to_lab, two_body_momentum, two_
 
 
 @jit
-def generate(state, table, n, px, py, pz, e, vx, vy, vz):
-    """K+ (px, py, pz, e) decaying at (vx, vy, vz) into π+ π0."""
+def generate(state, table, n, px, py, pz, e, vx, vy, vz, u_pi0=-1.0):
+    """K+ (px, py, pz, e) decaying at (vx, vy, vz) into π+ π0 (``u_pi0``: see
+    :func:`generate_from_pion`)."""
     pion = draw_pion(state, px, py, pz, e)
-    return generate_from_pion(state, table, n, px, py, pz, e, vx, vy, vz, pion)
+    return generate_from_pion(state, table, n, px, py, pz, e, vx, vy, vz, pion, u_pi0)
 
 
 @jit

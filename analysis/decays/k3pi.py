@@ -75,7 +75,7 @@ def sample_dalitz(state, ma, mb, mc, g, h, k, w_max):
 
 
 @jit
-def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral):
+def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral, u_pi0=-1.0, u_pi0_1=-1.0):
     if neutral:
         ma, mc, g, h, k, w = M_PI0, M_PI, K3PI0_G, K3PI0_H, K3PI0_K, W_MAX_3PI0
     else:
@@ -87,8 +87,8 @@ def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral):
     c = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
     if neutral:
         n = pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_PLUS, True)
-        n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz)
-        return pi0.generate(state, table, n, b[0], b[1], b[2], b[3], vx, vy, vz)
+        n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz, u_pi0)
+        return pi0.generate(state, table, n, b[0], b[1], b[2], b[3], vx, vy, vz, u_pi0_1)
     n = pt.add(table, n, a[0], a[1], a[2], a[3], vx, vy, vz, pt.PI_PLUS, True)
     n = pt.add(table, n, b[0], b[1], b[2], b[3], vx, vy, vz, pt.PI_PLUS, True)
     return pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_MINUS, True)
@@ -101,9 +101,13 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz):
 
 
 @jit
-def generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz):
-    """K+ → π+ π0 π0 at (vx, vy, vz), both π0 decayed."""
-    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, True)
+def generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz, u_pi0=-1.0, u_pi0_1=-1.0):
+    """K+ → π+ π0 π0 at (vx, vy, vz), both π0 decayed (the π+ first).
+
+    ``u_pi0``, ``u_pi0_1``: the deviates of the π0 decay modes if drawn in
+    advance (:func:`analysis.decays.pi0.generate`).
+    """
+    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, True, u_pi0, u_pi0_1)
 
 
 #: Largest momentum of a π± of K+ → π+π+π− in the kaon frame (the other two
@@ -122,3 +126,14 @@ def pion_pz_min(px, py, pz):
     flight.
     """
     return daughter_pz_min(px, py, pz, P_STAR_MAX, E_STAR_MAX, M_K)
+
+
+#: Largest momentum of the π+ of K+ → π+π0π0 in the kaon frame, and its energy.
+P_STAR_MAX_NEUTRAL = two_body_momentum.py_func(M_K, M_PI, 2.0 * M_PI0)
+E_STAR_MAX_NEUTRAL = math.sqrt(P_STAR_MAX_NEUTRAL**2 + M_PI**2)
+
+
+@jit(inline="always")
+def charged_pion_pz_min_neutral(px, py, pz):
+    """A lower bound of p_z of the π+ of K+ → π+π0π0 from a kaon (px, py, pz)."""
+    return daughter_pz_min(px, py, pz, P_STAR_MAX_NEUTRAL, E_STAR_MAX_NEUTRAL, M_K)

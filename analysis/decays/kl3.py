@@ -15,6 +15,8 @@ f0(t) = 1 + λ0 t/m²_π, f− = (f0 − f+)(m²_K − m²_π0)/t.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from analysis import particles as pt
@@ -30,7 +32,7 @@ from analysis.constants import (
     M_PI0,
 )
 from analysis.decays import phase_space, pi0
-from analysis.kinematics import to_lab
+from analysis.kinematics import daughter_pz_min, to_lab, two_body_momentum
 from analysis.rng import uniform
 
 
@@ -77,8 +79,12 @@ def sample_dalitz(state, m_lepton, rho_max):
 
 
 @jit
-def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid):
-    """K+ → π0 ℓ+ ν at (vx, vy, vz); ``m_lepton`` selects K_e3 or K_μ3."""
+def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid, u_pi0=-1.0):
+    """K+ → π0 ℓ+ ν at (vx, vy, vz); ``m_lepton`` selects K_e3 or K_μ3.
+
+    ``u_pi0``: the deviate of the π0 decay mode if drawn in advance
+    (:func:`analysis.decays.pi0.generate`).
+    """
     rho_max = RHO_MAX_E if m_lepton < 0.01 else RHO_MAX_MU
     m2_ab, m2_bc = sample_dalitz(state, m_lepton, rho_max)
     mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
@@ -87,4 +93,16 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid):
     nu = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
     n = pt.add(table, n, lep[0], lep[1], lep[2], lep[3], vx, vy, vz, lepton_pid, True)
     n = pt.add(table, n, nu[0], nu[1], nu[2], nu[3], vx, vy, vz, pt.NEUTRINO, False)
-    return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz)
+    return pi0.generate(state, table, n, piz[0], piz[1], piz[2], piz[3], vx, vy, vz, u_pi0)
+
+
+#: Largest momentum of the muon of K+ → π0μ+ν in the kaon frame (π0ν at threshold), its energy.
+MU_P_STAR_MAX = two_body_momentum.py_func(M_K, M_MU, M_PI0)
+MU_E_STAR_MAX = math.sqrt(MU_P_STAR_MAX**2 + M_MU**2)
+
+
+@jit(inline="always")
+def muon_pz_min(px, py, pz):
+    """A lower bound of the K_μ3 muon's p_z from a kaon (px, py, pz)
+    (:func:`analysis.kinematics.daughter_pz_min` at the largest muon momentum)."""
+    return daughter_pz_min(px, py, pz, MU_P_STAR_MAX, MU_E_STAR_MAX, M_K)

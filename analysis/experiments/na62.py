@@ -30,19 +30,15 @@ from analysis._jit import jit, pjit
 from analysis.constants import CTAU_K, M_K
 from analysis.decays import dispatch, inflight, k2pi
 from analysis.experiments.na62_early import (
+    ASK_PION,
+    DROP,
     E_PI0,
-    K2PI_ASK_PION,
-    K2PI_DROP,
+    E_PI0_1,
+    GENERATE,
     N_EARLY,
-    draw_early_k2pi,
-    draw_early_k3pi,
-    draw_early_kmu2,
-    early_pions,
+    decide,
     flight_deviates,
-    k2pi_decision,
     k2pi_pion_may_be_written,
-    k3pi_may_be_written,
-    kmu2_may_be_written,
 )
 from analysis.experiments.na62_layout import (
     C_EVENT,
@@ -229,8 +225,8 @@ def simulate_batch(
     its trigger first; one that no decay direction could get written (most of
     them: the trigger downscales K_μ2) is counted but not generated
     (:func:`analysis.experiments.na62_early.kmu2_may_be_written`).  Without
-    the software filter, K+ → π+π0 and K+ → π+π+π− decays are decided likewise
-    (:mod:`analysis.experiments.na62_early`).
+    the software filter, K+ → π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are
+    decided likewise (:func:`analysis.experiments.na62_early.decide`).
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -258,28 +254,17 @@ def simulate_batch(
                 px, py, pz, vz = kaon_momentum_and_z(state, g)
                 if g.fiducial_z_min <= vz < g.fiducial_z_max:
                     counters[b, m, 1] += 1
-                if code == dispatch.KMU2 and forced == 0.0:
-                    # the trigger's deviates and the decision before the beam spot
-                    draw_early_kmu2(state, g, early)
-                    if not kmu2_may_be_written(g, px, py, pz, vz, early):
-                        continue
-                if code == dispatch.K3PI and forced == 0.0 and early_pions(g):
-                    draw_early_k3pi(state, g, early)
-                    if not k3pi_may_be_written(state, g, px, py, pz, vz, early):
+                decision = GENERATE
+                if forced == 0.0:  # the natural simulation decides before generating
+                    decision = decide(state, g, code, px, py, pz, vz, early)
+                    if decision == DROP:
                         continue
                 e = energy(px, py, pz, M_K)
-                if code == dispatch.K2PI and forced == 0.0 and early_pions(g):
-                    # the trigger's deviates, then the pi+ and its vertex where needed
-                    draw_early_k2pi(state, g, early)
-                    decision = k2pi_decision(state, g, px, py, pz, vz, early)
-                    if decision == K2PI_DROP:
-                        continue
+                if decision == ASK_PION:  # K2pi: the pi+ and its vertex, then the decision
                     pion = k2pi.draw_pion(state, px, py, pz, e)
                     x0, y0 = beam_spot(state, g)
                     vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
-                    if decision == K2PI_ASK_PION and not k2pi_pion_may_be_written(
-                        state, table, g, pion, vx, vy, vz, early
-                    ):
+                    if not k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
                         continue
                     n_primary = k2pi.generate_from_pion(
                         state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
@@ -287,8 +272,9 @@ def simulate_batch(
                 else:
                     x0, y0 = beam_spot(state, g)
                     vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+                    u_pi0 = early[E_PI0], early[E_PI0_1]  # the pi0 decay modes, if drawn
                     n_primary = dispatch.generate(
-                        code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
+                        code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0, *u_pi0
                     )
             stream, mc_weight = detect(
                 state, table, n_primary, g, forced, tracks, accepted, rows[k], early
