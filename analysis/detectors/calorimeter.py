@@ -65,31 +65,31 @@ def muon_deposit(state, momentum, mip_energy, mip_width, catastrophic_prob, u=-1
     return mip_deposit(state, mip_energy, mip_width, u_mip)
 
 
+@jit(inline="always")
+def draw_pion_deposit(state, p_noninteracting):
+    """The deviates (u, v) of :func:`pion_deposit`: whether the pion crosses as a
+    MIP (u < ``p_noninteracting``), then the MIP deposit's uniform deviate or the
+    shower's normal one."""
+    u = uniform(state)
+    v = uniform(state) if u < p_noninteracting else normal(state)
+    return u, v
+
+
 @jit
 def pion_deposit(
     state, momentum, mip_energy, mip_width, p_noninteracting, mean, sigma, max_eop, u=-1.0, v=0.0
 ):
     """Energy deposited by a charged pion: MIP, or a hadronic shower of E/p ≤ ``max_eop``.
 
-    The deviates may be drawn in advance (:func:`draw_pion_deposit`): ``u``
-    (whether the pion interacts) ≥ 0, and then ``v``, the MIP deposit's uniform
-    deviate or the shower's normal one; ``u`` = −1 draws both now.
+    Its deviates (:func:`draw_pion_deposit`) are drawn now unless given
+    (``u`` ≥ 0, with ``v``).
     """
     if u < 0.0:
-        u = uniform(state)
-        v = uniform(state) if u < p_noninteracting else normal(state)
+        u, v = draw_pion_deposit(state, p_noninteracting)
     if u < p_noninteracting:
         return mip_deposit(state, mip_energy, mip_width, v)
     f = mean + sigma * v
     return momentum * min(max(f, 0.0), max_eop)
-
-
-@jit(inline="always")
-def draw_pion_deposit(state, p_noninteracting):
-    """The deviates (u, v) of :func:`pion_deposit`, drawn in its order."""
-    u = uniform(state)
-    v = uniform(state) if u < p_noninteracting else normal(state)
-    return u, v
 
 
 @jit
