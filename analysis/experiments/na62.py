@@ -272,10 +272,15 @@ def simulate_batch(
                 else:
                     x0, y0 = beam_spot(state, g)
                     vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
-                    u_pi0 = early[E_PI0], early[E_PI0_1]  # the pi0 decay modes, if drawn
-                    n_primary = dispatch.generate(
-                        code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0, *u_pi0
-                    )
+                    if early[E_PI0] >= 0.0:  # the pi0 decay modes drawn early
+                        u_pi0 = early[E_PI0], early[E_PI0_1]
+                        n_primary = dispatch.generate(
+                            code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0, *u_pi0
+                        )
+                    else:
+                        n_primary = dispatch.generate(
+                            code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
+                        )
             stream, mc_weight = detect(
                 state, table, n_primary, g, forced, tracks, accepted, rows[k], early
             )
