@@ -1,15 +1,15 @@
-"""The early K_μ2 and K2π decisions of the NA62 and NA62-RK chains, checked against the full chain.
+"""The early decisions of the NA62 and NA62-RK chains, checked against the full chain.
 
 A K+ → μ+ν decay of the natural simulation draws the deviates that decide its
 trigger before it is generated, and is not generated at all when no decay
 direction could get it written
 (:func:`analysis.experiments.na62_early.kmu2_may_be_written`); without the
-software filter a K+ → π+π0 decay draws them first, then its π+ where needed
-(:func:`analysis.experiments.na62_early.k2pi_decision`).  Here every
-decay is generated and followed through the detector and the trigger whatever
-the decision says, with the same deviates, as in
-:func:`analysis.experiments.na62.simulate_batch`: no decay the decision drops
-may be written.
+software filter, K+ → π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are decided
+likewise (:func:`analysis.experiments.na62_early.decide`; a K2π draws its π+
+where the bounds leave the decision open).  Here every decay is generated and
+followed through the detector and the trigger whatever the decision says, with
+the same deviates, as in :func:`analysis.experiments.na62.simulate_batch`: no
+decay the decision drops may be written.
 """
 
 from __future__ import annotations

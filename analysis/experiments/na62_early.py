@@ -10,13 +10,13 @@ so the output is that of the full chain:
 
 * K+ → μ+ν (:func:`kmu2_may_be_written`), with and without the software filter
   of NA62-RK;
-* without the software filter (NA62 2015): K+ → π+π0 (:func:`k2pi_decision`,
-  then :func:`k2pi_pion_may_be_written` with the π+ drawn), K+ → π+π+π−,
-  K+ → π0μ+ν and K+ → π+π0π0.  Unless a downscale keeps the event (control,
-  three-track) or a π0 Dalitz decay gives e± tracks, only a positron-like
-  single track can be written: a π+ or μ+ of the decay, or what it decays
-  into.  A π+ or μ+ that reaches the LKr undecayed with a deposit below the
-  positron-like E/p cannot be one.
+* without the software filter (NA62 2015): K+ → π+π0 (where the bounds leave
+  it open, :func:`decide` says :data:`ASK_PION`: the chain draws the π+ and asks
+  :func:`k2pi_pion_may_be_written`), K+ → π+π+π−, K+ → π0μ+ν and K+ → π+π0π0.
+  Unless a downscale keeps the event (control, three-track) or a π0 Dalitz
+  decay gives e± tracks, only a positron-like single track can be written: a
+  π+ or μ+ of the decay, or what it decays into.  A π+ or μ+ that reaches the
+  LKr undecayed with a deposit below the positron-like E/p cannot be one.
 
 A particle cannot decay before a plane ΔZ downstream when u_flight·λ ≥ ΔZ (the
 flight is −λ ln(1 − u) ≥ λu, λ = (p_z/m)cτ); lower bounds of the daughters' p_z
@@ -59,7 +59,8 @@ from analysis.rng import uniform
     E_PION_V_1,
 ) = range(12)
 N_EARLY = 12
-#: Rows whose pion deposit may be drawn early (the π+ of K2π, the two π+ of K3π).
+#: Rows whose pion deposit may be drawn early (the π+ of K2π and of K+ → π+π0π0,
+#: the two π+ of K3π).
 N_PION_ROWS = 2
 
 #: Mean flight of a muon and of a pion per GeV/c of momentum, cτ/m (m).
