@@ -5,8 +5,8 @@ trigger before it is generated, and is not generated at all when no decay
 direction could get it written
 (:func:`analysis.experiments.na62_early.kmu2_may_be_written`); without the
 software filter, K+ → π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are decided
-likewise (:func:`analysis.experiments.na62_early.decide`; a K2π draws its π+
-where the bounds leave the decision open).  Here every decay is generated and
+likewise (:func:`analysis.experiments.na62_early.decide`; K2π and K+ → π+π0π0
+draw their π+ where the bounds leave the decision open).  Here every decay is generated and
 followed through the detector and the trigger whatever the decision says, with
 the same deviates, as in :func:`analysis.experiments.na62.simulate_batch`: no
 decay the decision drops may be written.
@@ -38,8 +38,8 @@ from analysis.experiments.na62_early import (
     decide,
     draw_early_kmu2,
     filtering,
-    k2pi_pion_may_be_written,
     kmu2_may_be_written,
+    pion_may_be_written,
 )
 from analysis.experiments.na62_layout import (
     C_STREAM,
@@ -231,44 +231,42 @@ def _pion_channel_decisions(key, n, geometry, code):
         e = energy(px, py, pz, M_K)
         decision = decide(state, g, code, px, py, pz, vz, early)
         table[:] = 0.0
-        if code == dispatch.K2PI:  # as the chain does when it asks the pi+
+        # as the chain does when it asks the pi+: the pi+ first, then its vertex
+        if code == dispatch.K2PI:
             pion = k2pi.draw_pion(state, px, py, pz, e)
             pz_ratio[ev] = pion[2] / k2pi.pion_pz_min(px, py, pz)
             x0, y0 = na62.beam_spot(state, g)
             vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+            asked = decision == ASK_PION
             may[ev] = decision == GENERATE or (
-                decision == ASK_PION
-                and k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
+                asked and pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
             )
             m = k2pi.generate_from_pion(
                 state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
+            )
+        elif code == dispatch.K3PI0:
+            pion3 = k3pi.draw_neutral_pion(state, px, py, pz, e)
+            pz_ratio[ev] = pion3[2] / k3pi.charged_pion_pz_min_neutral(px, py, pz)
+            x0, y0 = na62.beam_spot(state, g)
+            vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+            asked = decision == ASK_PION
+            may[ev] = decision == GENERATE or (
+                asked and pion_may_be_written(state, table, g, pion3, vx, vy, vz, early)
+            )
+            u0, u1 = early[E_PI0], early[E_PI0_1]
+            m = k3pi.generate_neutral_from_pion(
+                state, table, 0, px, py, pz, e, vx, vy, vz, pion3, u0, u1
             )
         else:
             may[ev] = decision == GENERATE
             x0, y0 = na62.beam_spot(state, g)
             vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
-            m = dispatch.generate(
-                code,
-                state,
-                table,
-                px,
-                py,
-                pz,
-                e,
-                vx,
-                vy,
-                vz,
-                0.0,
-                -1.0,
-                early[E_PI0],
-                early[E_PI0_1],
-            )
+            u0, u1 = early[E_PI0], early[E_PI0_1]
+            m = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, 0.0, -1.0, u0, u1)
             if code == dispatch.K3PI:  # the two pi+, rows 0 and 1
                 pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ]) / k3pi.pion_pz_min(px, py, pz)
-            elif code == dispatch.KMU3:  # the muon, row 0
+            else:  # the muon of K_mu3, row 0
                 pz_ratio[ev] = table[0, pt.PZ] / kl3.muon_pz_min(px, py, pz)
-            else:  # the pi+ of pi+ pi0 pi0, row 0
-                pz_ratio[ev] = table[0, pt.PZ] / k3pi.charged_pion_pz_min_neutral(px, py, pz)
         stream[ev], _ = na62.detect(state, table, m, g, 0.0, tracks, accepted, row, early)
         if stream[ev] > 0 and row[C_STREAM] != stream[ev]:
             stream[ev] = -1
@@ -281,7 +279,7 @@ EXPECTED_PION_CHANNELS = {
     "k2pi": ((6_785, 12_422, 59), 0.773),
     "k3pi": ((744, 1_383, 20_490), 0.371),
     "kmu3": ((17, 14_403, 61), 0.964),
-    "k3pi0": ((5_999, 10_020, 72), 0.598),
+    "k3pi0": ((5_849, 9_930, 81), 0.767),
 }
 
 

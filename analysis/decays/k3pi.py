@@ -75,29 +75,16 @@ def sample_dalitz(state, ma, mb, mc, g, h, k, w_max):
 
 
 @jit
-def _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, neutral, u_pi0=-1.0, u_pi0_1=-1.0):
-    if neutral:
-        ma, mc, g, h, k, w = M_PI0, M_PI, K3PI0_G, K3PI0_H, K3PI0_K, W_MAX_3PI0
-    else:
-        ma, mc, g, h, k, w = M_PI, M_PI, K3PI_G, K3PI_H, K3PI_K, W_MAX_3PI
-    m2_ab, m2_bc = sample_dalitz(state, ma, ma, mc, g, h, k, w)
-    mom = phase_space.rest_frame_momenta(state, M_K, ma, ma, mc, m2_ab, m2_bc)
+def generate(state, table, n, px, py, pz, e, vx, vy, vz):
+    """K+ → π+ π+ π− at (vx, vy, vz)."""
+    m2_ab, m2_bc = sample_dalitz(state, M_PI, M_PI, M_PI, K3PI_G, K3PI_H, K3PI_K, W_MAX_3PI)
+    mom = phase_space.rest_frame_momenta(state, M_K, M_PI, M_PI, M_PI, m2_ab, m2_bc)
     a = to_lab(px, py, pz, e, M_K, mom[0], mom[1], mom[2], mom[3])
     b = to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
     c = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
-    if neutral:
-        n = pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_PLUS, True)
-        n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz, u_pi0)
-        return pi0.generate(state, table, n, b[0], b[1], b[2], b[3], vx, vy, vz, u_pi0_1)
     n = pt.add(table, n, a[0], a[1], a[2], a[3], vx, vy, vz, pt.PI_PLUS, True)
     n = pt.add(table, n, b[0], b[1], b[2], b[3], vx, vy, vz, pt.PI_PLUS, True)
     return pt.add(table, n, c[0], c[1], c[2], c[3], vx, vy, vz, pt.PI_MINUS, True)
-
-
-@jit
-def generate(state, table, n, px, py, pz, e, vx, vy, vz):
-    """K+ → π+ π+ π− at (vx, vy, vz)."""
-    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, False)
 
 
 @jit
@@ -107,7 +94,37 @@ def generate_neutral(state, table, n, px, py, pz, e, vx, vy, vz, u_pi0=-1.0, u_p
     ``u_pi0``, ``u_pi0_1``: the deviates of the π0 decay modes if drawn in
     advance (:func:`analysis.decays.pi0.generate`).
     """
-    return _three_pions(state, table, n, px, py, pz, e, vx, vy, vz, True, u_pi0, u_pi0_1)
+    pion = draw_neutral_pion(state, px, py, pz, e)
+    return generate_neutral_from_pion(
+        state, table, n, px, py, pz, e, vx, vy, vz, pion, u_pi0, u_pi0_1
+    )
+
+
+@jit
+def draw_neutral_pion(state, px, py, pz, e):
+    """The π+ of a K+ → π+π0π0 decay: (p_x, p_y, p_z, E) in the lab, then the two π0
+    four-momenta in the kaon frame.
+
+    A chain that decides on the π+ before generating the rest of the decay calls
+    this, then :func:`generate_neutral_from_pion`: together they are
+    :func:`generate_neutral`, deviate for deviate.
+    """
+    m2_ab, m2_bc = sample_dalitz(state, M_PI0, M_PI0, M_PI, K3PI0_G, K3PI0_H, K3PI0_K, W_MAX_3PI0)
+    mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, M_PI0, M_PI, m2_ab, m2_bc)
+    c = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
+    return (c[0], c[1], c[2], c[3]) + mom[:8]
+
+
+@jit
+def generate_neutral_from_pion(
+    state, table, n, px, py, pz, e, vx, vy, vz, pion, u_pi0=-1.0, u_pi0_1=-1.0
+):
+    """The decay of :func:`generate_neutral` with the π+ drawn by :func:`draw_neutral_pion`."""
+    a = to_lab(px, py, pz, e, M_K, pion[4], pion[5], pion[6], pion[7])
+    b = to_lab(px, py, pz, e, M_K, pion[8], pion[9], pion[10], pion[11])
+    n = pt.add(table, n, pion[0], pion[1], pion[2], pion[3], vx, vy, vz, pt.PI_PLUS, True)
+    n = pi0.generate(state, table, n, a[0], a[1], a[2], a[3], vx, vy, vz, u_pi0)
+    return pi0.generate(state, table, n, b[0], b[1], b[2], b[3], vx, vy, vz, u_pi0_1)
 
 
 #: Largest momentum of a π± of K+ → π+π+π− in the kaon frame (the other two

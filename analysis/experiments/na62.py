@@ -28,7 +28,7 @@ from analysis import beam_halo
 from analysis import particles as pt
 from analysis._jit import jit, pjit
 from analysis.constants import CTAU_K, M_K
-from analysis.decays import dispatch, inflight, k2pi
+from analysis.decays import dispatch, inflight, k2pi, k3pi
 from analysis.experiments.na62_early import (
     ASK_PION,
     DROP,
@@ -38,7 +38,7 @@ from analysis.experiments.na62_early import (
     N_EARLY,
     decide,
     flight_deviates,
-    k2pi_pion_may_be_written,
+    pion_may_be_written,
 )
 from analysis.experiments.na62_layout import (
     C_EVENT,
@@ -195,6 +195,32 @@ def detect(state, table, n_primary, g, forced, tracks, accepted, row, early):
     return stream, mc_weight
 
 
+@jit
+def _generate_asked(state, table, g, code, px, py, pz, e, vz, early):
+    """Generate a K+ → π+π0 or π+π0π0 decay that the early decision left open
+    (:data:`analysis.experiments.na62_early.ASK_PION`): its π+ and vertex first,
+    then the decision with them, then the rest.  Returns the particle count, −1
+    for a decay dropped after all."""
+    if code == dispatch.K2PI:
+        pion = k2pi.draw_pion(state, px, py, pz, e)
+        x0, y0 = beam_spot(state, g)
+        vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+        if not pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
+            return -1
+        return k2pi.generate_from_pion(
+            state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
+        )
+    pion3 = k3pi.draw_neutral_pion(state, px, py, pz, e)
+    x0, y0 = beam_spot(state, g)
+    vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+    if not pion_may_be_written(state, table, g, pion3, vx, vy, vz, early):
+        return -1
+    u_pi0 = early[E_PI0], early[E_PI0_1]
+    return k3pi.generate_neutral_from_pion(
+        state, table, 0, px, py, pz, e, vx, vy, vz, pion3, *u_pi0
+    )
+
+
 @pjit
 def simulate_batch(
     key,
@@ -260,15 +286,10 @@ def simulate_batch(
                     if decision == DROP:
                         continue
                 e = energy(px, py, pz, M_K)
-                if decision == ASK_PION:  # K2pi: the pi+ and its vertex, then the decision
-                    pion = k2pi.draw_pion(state, px, py, pz, e)
-                    x0, y0 = beam_spot(state, g)
-                    vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
-                    if not k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
+                if decision == ASK_PION:
+                    n_primary = _generate_asked(state, table, g, code, px, py, pz, e, vz, early)
+                    if n_primary < 0:
                         continue
-                    n_primary = k2pi.generate_from_pion(
-                        state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
-                    )
                 else:
                     x0, y0 = beam_spot(state, g)
                     vx, vy = decay_point(g, px, py, pz, x0, y0, vz)

@@ -10,9 +10,10 @@ so the output is that of the full chain:
 
 * K+ → μ+ν (:func:`kmu2_may_be_written`), with and without the software filter
   of NA62-RK;
-* without the software filter (NA62 2015): K+ → π+π0 (where the bounds leave
-  it open, :func:`decide` says :data:`ASK_PION`: the chain draws the π+ and asks
-  :func:`k2pi_pion_may_be_written`), K+ → π+π+π−, K+ → π0μ+ν and K+ → π+π0π0.
+* without the software filter (NA62 2015): K+ → π+π0, K+ → π+π+π−,
+  K+ → π0μ+ν and K+ → π+π0π0 (for K2π and K+ → π+π0π0, where the bounds leave
+  it open, :func:`decide` says :data:`ASK_PION`: the chain draws the π+ and
+  asks :func:`pion_may_be_written`).
   Unless a downscale keeps the event (control, three-track) or a π0 Dalitz
   decay gives e± tracks, only a positron-like single track can be written: a
   π+ or μ+ of the decay, or what it decays into.  A π+ or μ+ that reaches the
@@ -92,8 +93,8 @@ def pion_deviates(early, i):
     return -1.0, 0.0
 
 
-#: Outcomes of :func:`decide`: drop the event; generate it; K2π only: draw its
-#: π+ and ask :func:`k2pi_pion_may_be_written`.
+#: Outcomes of :func:`decide`: drop the event; generate it; draw the π+ of the
+#: K2π or K+ → π+π0π0 decay and ask :func:`pion_may_be_written`.
 DROP, GENERATE, ASK_PION = range(3)
 
 
@@ -247,9 +248,9 @@ def _draw_and_decide(state, g, code, px, py, pz, vz, early):
         pz_min = k2pi.pion_pz_min(px, py, pz)
         return ASK_PION if _pion_may_be_positron_like(state, g, pz_min, vz, early, 0) else DROP
     pz_min = k3pi.charged_pion_pz_min_neutral(px, py, pz)  # the π+ is row 0
-    if pz_min <= 0.0 or _pion_may_be_positron_like(state, g, pz_min, vz, early, 0):
+    if pz_min <= 0.0:
         return GENERATE
-    return DROP
+    return ASK_PION if _pion_may_be_positron_like(state, g, pz_min, vz, early, 0) else DROP
 
 
 @jit(inline="always")
@@ -276,10 +277,11 @@ def decide(state, g, code, px, py, pz, vz, early):
 
 
 @jit
-def k2pi_pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
-    """Whether a K+ → π+π0 decay at (vx, vy, vz) that :func:`decide` left open
-    (:data:`ASK_PION`) could be written, now that its π+ is drawn
-    (:func:`analysis.decays.k2pi.draw_pion`).
+def pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
+    """Whether a K+ → π+π0 or π+π0π0 decay at (vx, vy, vz) that :func:`decide` left
+    open (:data:`ASK_PION`) could be written, now that its π+ (row 0) is drawn:
+    ``pion`` starts with its lab (p_x, p_y, p_z, E)
+    (:func:`analysis.decays.k2pi.draw_pion`, :func:`analysis.decays.k3pi.draw_neutral_pion`).
 
     False only where the π+ reaches the LKr undecayed (the flight bound with its
     own p_z) and cannot be positron-like: its deposit — the same, from the same
