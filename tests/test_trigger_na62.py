@@ -55,6 +55,26 @@ N = 1_000_000
 
 
 @jit(allocates=True)
+def _chain_scratch(key):
+    """What the chain's kernel holds per block: the random state (block 0 of ``key``),
+    the particle table, the track and acceptance buffers, the early deviates, a row."""
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
+    tracks = np.zeros((_MAX_TRACKS, _T_N))
+    accepted = np.zeros(_MAX_TRACKS, np.int64)
+    return state, table, tracks, accepted, np.full(N_EARLY, -1.0), np.zeros(N_OUT)
+
+
+@jit
+def _written_stream(state, table, n, g, tracks, accepted, row, early):
+    """The stream the natural chain writes a generated event to (0: none; −1: a
+    written row that does not carry its stream)."""
+    stream, _ = na62.detect(state, table, n, g, 0.0, tracks, accepted, row, early)
+    return -1 if stream > 0 and row[C_STREAM] != stream else stream
+
+
+@jit(allocates=True)
 def _kmu2_decisions(key, n, geometry):
     """Per K_μ2 decay: early decision, stream written (0: none), m²_miss vs its range, p_z ratio.
 
@@ -62,13 +82,7 @@ def _kmu2_decisions(key, n, geometry):
     ratio is the muon's p_z over :func:`kl2.kmu2_muon_pz_min`.
     """
     g = geometry[0]
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
-    tracks = np.zeros((_MAX_TRACKS, _T_N))
-    accepted = np.zeros(_MAX_TRACKS, np.int64)
-    early = np.full(N_EARLY, -1.0)
-    row = np.zeros(N_OUT)
+    state, table, tracks, accepted, early, row = _chain_scratch(key)
     may = np.zeros(n, np.bool_)
     stream = np.zeros(n, np.int64)
     m2 = np.zeros((n, 3))
@@ -89,9 +103,7 @@ def _kmu2_decisions(key, n, geometry):
         m2[ev, 1], m2[ev, 2] = kl2.nominal_m2_miss_range(
             px, py, pz, e, g.beam_momentum, kl2.KMU2_P_STAR
         )
-        stream[ev], _ = na62.detect(state, table, m, g, 0.0, tracks, accepted, row, early)
-        if stream[ev] > 0 and row[C_STREAM] != stream[ev]:
-            stream[ev] = -1  # a written row must carry its stream
+        stream[ev] = _written_stream(state, table, m, g, tracks, accepted, row, early)
     return may, stream, m2, pz_ratio
 
 
@@ -215,13 +227,7 @@ def _pion_channel_decisions(key, n, geometry, code):
     """Per decay of channel ``code`` (NA62 2015, natural): early decision, stream
     written (0: none), and the p_z of its π⁺ (or μ⁺) over the bound of the decision."""
     g = geometry[0]
-    state = np.empty(4, np.uint64)
-    rng.seed_block(state, key, 0)
-    table = np.zeros((pt.MAX_PARTICLES, pt.N_COLUMNS))
-    tracks = np.zeros((_MAX_TRACKS, _T_N))
-    accepted = np.zeros(_MAX_TRACKS, np.int64)
-    early = np.full(N_EARLY, -1.0)
-    row = np.zeros(N_OUT)
+    state, table, tracks, accepted, early, row = _chain_scratch(key)
     may = np.zeros(n, np.bool_)
     stream = np.zeros(n, np.int64)
     pz_ratio = np.zeros(n)
@@ -267,9 +273,7 @@ def _pion_channel_decisions(key, n, geometry, code):
                 pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ]) / k3pi.pion_pz_min(px, py, pz)
             else:  # the muon of K_mu3, row 0
                 pz_ratio[ev] = table[0, pt.PZ] / kl3.muon_pz_min(px, py, pz)
-        stream[ev], _ = na62.detect(state, table, m, g, 0.0, tracks, accepted, row, early)
-        if stream[ev] > 0 and row[C_STREAM] != stream[ev]:
-            stream[ev] = -1
+        stream[ev] = _written_stream(state, table, m, g, tracks, accepted, row, early)
     return may, stream, pz_ratio
 
 
