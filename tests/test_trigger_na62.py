@@ -223,9 +223,10 @@ def test_decision_keeps_a_kaon_whose_muon_can_leave_the_kmu2_peak():
 
 
 @jit(allocates=True)
-def _pion_channel_decisions(key, n, geometry, code):
-    """Per decay of channel ``code`` (NA62 2015, natural): early decision, stream
-    written (0: none), and the p_z of its π⁺ (or μ⁺) over the bound of the decision."""
+def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
+    """Per decay of channel ``code`` (NA62 2015, natural; ``m_hnl`` the N mass of
+    K⁺→μ⁺N): early decision, stream written (0: none), and the p_z of its π⁺ (or μ⁺)
+    over the bound of the decision."""
     g = geometry[0]
     state, table, tracks, accepted, early, row = _chain_scratch(key)
     may = np.zeros(n, np.bool_)
@@ -235,7 +236,7 @@ def _pion_channel_decisions(key, n, geometry, code):
         early[:] = -1.0
         px, py, pz, vz = na62.kaon_momentum_and_z(state, g)
         e = energy(px, py, pz, M_K)
-        decision = decide(state, g, code, px, py, pz, vz, early)
+        decision = decide(state, g, code, px, py, pz, vz, early, m_hnl)
         table[:] = 0.0
         # as the chain does when it asks the pi+: the pi+ first, then its vertex
         if code == dispatch.K2PI:
@@ -268,9 +269,13 @@ def _pion_channel_decisions(key, n, geometry, code):
             x0, y0 = na62.beam_spot(state, g)
             vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
             u0, u1 = early[E_PI0], early[E_PI0_1]
-            m = dispatch.generate(code, state, table, px, py, pz, e, vx, vy, vz, 0.0, -1.0, u0, u1)
+            m = dispatch.generate(
+                code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, -1.0, u0, u1
+            )
             if code == dispatch.K3PI:  # the two pi+, rows 0 and 1
                 pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ]) / k3pi.pion_pz_min(px, py, pz)
+            elif code == dispatch.HNL_MU:  # the muon of K_muN, row 0
+                pz_ratio[ev] = table[0, pt.PZ] / kl2.muon_pz_min(px, py, pz, m_hnl)
             else:  # the muon of K_mu3, row 0
                 pz_ratio[ev] = table[0, pt.PZ] / kl3.muon_pz_min(px, py, pz)
         stream[ev] = _written_stream(state, table, m, g, tracks, accepted, row, early)
@@ -278,26 +283,33 @@ def _pion_channel_decisions(key, n, geometry, code):
 
 
 # per 10⁶ decays of each channel, measured: written events of the positron-like, control
-# and three-track streams, and the fraction of the decays the decision drops
+# and three-track streams, and the fraction of the decays the decision drops; K⁺→μ⁺N
+# at an N mass of 250 MeV/c² and near the end point m_K − m_μ = 388 MeV/c²
 EXPECTED_PION_CHANNELS = {
     "k2pi": ((6_785, 12_422, 59), 0.773),
     "k3pi": ((744, 1_383, 20_490), 0.371),
     "kmu3": ((17, 14_403, 61), 0.964),
     "k3pi0": ((5_849, 9_930, 81), 0.767),
+    "hnl_mu@0.25": ((129, 14_311, 0), 0.977),
+    "hnl_mu@0.38": ((73, 10_115, 0), 0.979),
 }
 
 
 @pytest.fixture(scope="module", params=list(EXPECTED_PION_CHANNELS))
 def pion_channel_decisions(request):
-    code = decays.channel(request.param).code
+    name, _, mass = request.param.partition("@")
+    code = decays.channel(name).code
     key = rng.sample_key(4, f"early {request.param}")
-    return request.param, _pion_channel_decisions(key, N, na62.geometry_record(), code)
+    decisions = _pion_channel_decisions(
+        key, N, na62.geometry_record(), code, float(mass) if mass else 0.0
+    )
+    return request.param, decisions
 
 
 def test_early_decision_never_drops_a_decay_of_a_pion_channel_that_is_written(
     pion_channel_decisions,
 ):
-    """NA62 2015 K⁺→π⁺π⁰, π⁺π⁺π⁻, π⁰μ⁺ν, π⁺π⁰π⁰: every written event (all three
+    """NA62 2015 K⁺→π⁺π⁰, π⁺π⁺π⁻, π⁰μ⁺ν, π⁺π⁰π⁰, μ⁺N: every written event (all three
     streams) was kept by the decision, and the decision drops what it should."""
     assert filtering(na62rk.geometry_record()[0]) and not filtering(na62.geometry_record()[0])
     name, (may, stream, _) = pion_channel_decisions

@@ -43,6 +43,19 @@ def kmu2_muon_pz_min(px, py, pz):
     return daughter_pz_min(px, py, pz, KMU2_P_STAR, KMU2_E_STAR, M_K)
 
 
+@jit(inline="always")
+def muon_pz_min(px, py, pz, m_neutral):
+    """A lower bound of p_z of the muon of K+ → μ+X, X of mass ``m_neutral``, from a kaon
+    (px, py, pz): :func:`analysis.kinematics.daughter_pz_min` with the p* of that mass.
+
+    About 5.7 GeV/c for m_N = 300 MeV/c² at 75 GeV/c; as X grows heavier the muon's
+    share of the kaon momentum grows, and so does the bound.
+    """
+    p_star = two_body_momentum(M_K, M_MU, m_neutral)
+    e_star = math.sqrt(p_star * p_star + M_MU * M_MU)
+    return daughter_pz_min(px, py, pz, p_star, e_star, M_K)
+
+
 @jit
 def nominal_m2_miss_range(px, py, pz, e, p_nominal, nu_star):
     """Range of (P₀ − p_ℓ)² over every decay direction of K+ → ℓ+ν from the kaon (px, py, pz, e).

@@ -251,7 +251,7 @@ def simulate_batch(
     its trigger first; one that no decay direction could get written (most of
     them: the trigger downscales K_μ2) is counted but not generated
     (:func:`analysis.experiments.na62_early.kmu2_may_be_written`).  Without
-    the software filter, K+ → π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are
+    the software filter, K+ → μ+N, π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are
     decided likewise (:func:`analysis.experiments.na62_early.decide`).
     """
     n_masses = masses.shape[0]
@@ -282,7 +282,7 @@ def simulate_batch(
                     counters[b, m, 1] += 1
                 decision = GENERATE
                 if forced == 0.0:  # the natural simulation decides before generating
-                    decision = decide(state, g, code, px, py, pz, vz, early)
+                    decision = decide(state, g, code, px, py, pz, vz, early, masses[m])
                     if decision == DROP:
                         continue
                 e = energy(px, py, pz, M_K)

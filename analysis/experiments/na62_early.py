@@ -9,7 +9,8 @@ only where every outcome of the rest of the decay is dropped by the trigger,
 so the output is that of the full chain:
 
 * K+ → μ+ν (:func:`kmu2_may_be_written`), with and without the software filter
-  of NA62-RK;
+  of NA62-RK, and without it the signal K+ → μ+N (the same muon, with the p* of
+  the N mass);
 * without the software filter (NA62 2015): K+ → π+π0, K+ → π+π+π−,
   K+ → π0μ+ν and K+ → π+π0π0 (for K2π and K+ → π+π0π0, where the bounds leave
   it open, :func:`decide` says :data:`ASK_PION`: the chain draws the π+ and
@@ -143,7 +144,7 @@ def _pion_may_be_positron_like(state, g, pz_min, vz, early, r):
 @jit(inline="always")
 def draw_early_kmu2(state, g, early):
     """Draw the deviates of :data:`E_FLIGHT`, :data:`E_TRIGGER`, :data:`E_CATASTROPHIC`
-    and :data:`E_MIP` of a K+ → μ+ν event, in that order.
+    and :data:`E_MIP` of a K+ → μ+ν (or K+ → μ+N) event, in that order.
 
     With the software filter (NA62-RK) the decision needs only the first two;
     the LKr deviates are then left to be drawn when needed.
@@ -254,18 +255,41 @@ def _draw_and_decide(state, g, code, px, py, pz, vz, early):
 
 
 @jit(inline="always")
-def decide(state, g, code, px, py, pz, vz, early):
+def kmun_may_be_written(g, px, py, pz, vz, early, m_hnl):
+    """Whether a K+ → μ+N decay (N of mass ``m_hnl``, invisible) of this kaon could be
+    written without the software filter, given the deviates of :func:`draw_early_kmu2`.
+
+    As for K+ → μ+ν (:func:`kmu2_may_be_written`): the single μ+ is written when
+    positron-like or when the control downscale keeps it; its p_z is at least
+    :func:`analysis.decays.kl2.muon_pz_min` for that mass.
+    """
+    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0:
+        return True
+    pz_min = kl2.muon_pz_min(px, py, pz, m_hnl)
+    if pz_min <= 0.0:
+        return True
+    return _muon_may_be_positron_like(
+        g, pz_min, vz, early[E_FLIGHT], early[E_CATASTROPHIC], early[E_MIP]
+    )
+
+
+@jit(inline="always")
+def decide(state, g, code, px, py, pz, vz, early, m_hnl):
     """The early decision on a decay of the natural simulation: :data:`DROP`,
     :data:`GENERATE` or :data:`ASK_PION`, with the deviates it drew in ``early``.
 
-    Decided from the kaon (px, py, pz), its decay z and deviates drawn first;
-    channels without an early decision are generated.
+    Decided from the kaon (px, py, pz), its decay z and deviates drawn first
+    (``m_hnl``: the N mass of the signal K+ → μ+N); channels without an early
+    decision are generated.
     """
     if code == dispatch.KMU2:
         draw_early_kmu2(state, g, early)
         return GENERATE if kmu2_may_be_written(g, px, py, pz, vz, early) else DROP
     if filtering(g):
         return GENERATE
+    if code == dispatch.HNL_MU:
+        draw_early_kmu2(state, g, early)
+        return GENERATE if kmun_may_be_written(g, px, py, pz, vz, early, m_hnl) else DROP
     if (
         code == dispatch.K2PI
         or code == dispatch.K3PI
