@@ -27,6 +27,7 @@ from analysis.decays import dispatch, k2pi, k3pi, kl2, kl3
 from analysis.experiments import na62, na62rk
 from analysis.experiments.na62_early import (
     ASK_PION,
+    ASK_TRACKS,
     E_CATASTROPHIC,
     E_FLIGHT,
     E_MIP,
@@ -40,6 +41,7 @@ from analysis.experiments.na62_early import (
     filtering,
     kmu2_may_be_written,
     pion_may_be_written,
+    three_pion_may_be_written,
 )
 from analysis.experiments.na62_layout import (
     C_STREAM,
@@ -265,12 +267,14 @@ def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
                 state, table, 0, px, py, pz, e, vx, vy, vz, pion3, u0, u1
             )
         else:
-            may[ev] = decision == GENERATE
             x0, y0 = na62.beam_spot(state, g)
             vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
             u0, u1 = early[E_PI0], early[E_PI0_1]
             m = dispatch.generate(
                 code, state, table, px, py, pz, e, vx, vy, vz, m_hnl, -1.0, u0, u1
+            )
+            may[ev] = decision == GENERATE or (
+                decision == ASK_TRACKS and three_pion_may_be_written(state, table, g, vz, early)
             )
             if code == dispatch.K3PI:  # the two pi+, rows 0 and 1
                 pz_ratio[ev] = min(table[0, pt.PZ], table[1, pt.PZ]) / k3pi.pion_pz_min(px, py, pz)
@@ -287,7 +291,7 @@ def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
 # at an N mass of 250 MeV/c² and near the end point m_K − m_μ = 388 MeV/c²
 EXPECTED_PION_CHANNELS = {
     "k2pi": ((6_785, 12_422, 59), 0.773),
-    "k3pi": ((744, 1_383, 20_490), 0.371),
+    "k3pi": ((744, 1_383, 20_490), 0.810),
     "kmu3": ((17, 14_403, 61), 0.964),
     "k3pi0": ((5_849, 9_930, 81), 0.767),
     "hnl_mu@0.25": ((129, 14_311, 0), 0.977),

@@ -31,6 +31,7 @@ from analysis.constants import CTAU_K, M_K
 from analysis.decays import dispatch, inflight, k2pi, k3pi
 from analysis.experiments.na62_early import (
     ASK_PION,
+    ASK_TRACKS,
     DROP,
     E_PI0,
     E_PI0_1,
@@ -39,6 +40,7 @@ from analysis.experiments.na62_early import (
     decide,
     flight_deviates,
     pion_may_be_written,
+    three_pion_may_be_written,
 )
 from analysis.experiments.na62_layout import (
     C_EVENT,
@@ -302,6 +304,10 @@ def simulate_batch(
                         n_primary = dispatch.generate(
                             code, state, table, px, py, pz, e, vx, vy, vz, masses[m], -1.0
                         )
+                        if decision == ASK_TRACKS and not three_pion_may_be_written(
+                            state, table, g, vz, early
+                        ):
+                            continue
             stream, mc_weight = detect(
                 state, table, n_primary, g, forced, tracks, accepted, rows[k], early
             )

@@ -14,7 +14,8 @@ so the output is that of the full chain:
 * without the software filter (NA62 2015): K+ → π+π0, K+ → π+π+π−,
   K+ → π0μ+ν and K+ → π+π0π0 (for K2π and K+ → π+π0π0, where the bounds leave
   it open, :func:`decide` says :data:`ASK_PION`: the chain draws the π+ and
-  asks :func:`pion_may_be_written`).
+  asks :func:`pion_may_be_written`; for K3π it says :data:`ASK_TRACKS`: the
+  chain generates the decay and asks :func:`three_pion_may_be_written`).
   Unless a downscale keeps the event (control, three-track) or a π0 Dalitz
   decay gives e± tracks, only a positron-like single track can be written: a
   π+ or μ+ of the decay, or what it decays into.  A π+ or μ+ that reaches the
@@ -95,8 +96,9 @@ def pion_deviates(early, i):
 
 
 #: Outcomes of :func:`decide`: drop the event; generate it; draw the π+ of the
-#: K2π or K+ → π+π0π0 decay and ask :func:`pion_may_be_written`.
-DROP, GENERATE, ASK_PION = range(3)
+#: K2π or K+ → π+π0π0 decay and ask :func:`pion_may_be_written`; generate the
+#: K3π decay and ask :func:`three_pion_may_be_written` before it meets the detector.
+DROP, GENERATE, ASK_PION, ASK_TRACKS = range(4)
 
 
 @jit(inline="always")
@@ -223,7 +225,7 @@ def _draw_and_decide(state, g, code, px, py, pz, vz, early):
             return GENERATE
         for r in range(N_PION_ROWS):
             if _pion_may_be_positron_like(state, g, pz_min, vz, early, r):
-                return GENERATE
+                return ASK_TRACKS
         return DROP
     mode = uniform(state)
     if code == dispatch.KMU3:
@@ -321,3 +323,38 @@ def pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
         return False
     pt.add(table, 0, pion[0], pion[1], pion[2], pion[3], vx, vy, vz, pt.PI_PLUS, True)
     return reaches_lkr(table, 0, g) and in_acceptance(table, 0, g)
+
+
+@jit
+def three_pion_may_be_written(state, table, g, vz, early):
+    """Whether a K+ → π+π+π− decay at ``vz`` that :func:`decide` left open
+    (:data:`ASK_TRACKS`) could be written, now that it is generated (the π+ in
+    rows 0 and 1, not yet flown through the detector).
+
+    Both downscales drop it, so only a single positive positron-like track can be
+    written: a π+ or what it decays into.  A π+ whose deviate says that it cannot
+    decay before MUV3 (the test of :func:`analysis.decays.inflight.propagate`,
+    with a margin for rounding) flies on undecayed, so whether it crosses the
+    straw chambers is known.  Two such tracks leave no single-track event; with
+    one, the event is single-track only with that π+ as its track, positron-like
+    only if its deposit (the trigger's, from the same deviates and momentum) is
+    above the positron-like E/p; with none, and neither π+ able to decay, there is
+    no positive track.  False only where the full chain writes nothing.
+    """
+    flight = (g.muv3_z - vz) * (1.0 + 1e-9)
+    sure = -1
+    may_decay = False
+    for r in range(N_PION_ROWS):
+        if early[E_FLIGHT + r] * table[r, pt.PZ] * _PION_FLIGHT < flight:
+            may_decay = True
+            continue
+        if not in_acceptance(table, r, g):
+            continue
+        if sure >= 0:
+            return False  # two tracks whatever the π− does
+        sure = r
+    if sure < 0:
+        return may_decay
+    p = pt.momentum(table, sure)
+    u, v = pion_deviates(early, sure)
+    return pion_lkr_deposit(state, p, g, u, v) / p > g.trigger_eop_positron_like
