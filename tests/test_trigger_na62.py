@@ -291,7 +291,7 @@ def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
 # at an N mass of 250 MeV/c² and near the end point m_K − m_μ = 388 MeV/c²
 EXPECTED_PION_CHANNELS = {
     "k2pi": ((6_785, 12_422, 59), 0.773),
-    "k3pi": ((744, 1_383, 20_490), 0.810),
+    "k3pi": ((741, 1_381, 20_350), 0.879),
     "kmu3": ((17, 14_403, 61), 0.964),
     "k3pi0": ((5_849, 9_930, 81), 0.767),
     "hnl_mu@0.25": ((129, 14_311, 0), 0.977),

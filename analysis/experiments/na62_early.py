@@ -42,7 +42,7 @@ from analysis.rng import uniform
 
 #: Slots of the deviates drawn before a decay is generated (−1: not drawn):
 #: the first rows' decays in flight (:func:`analysis.decays.inflight.propagate`,
-#: rows 0 and 1), the trigger's downscale (the software filter where it runs,
+#: rows 0, 1 and 2), the trigger's downscale (the software filter where it runs,
 #: else the control downscale), the three-track downscale, the LKr deposit of a
 #: muon (catastrophic bremsstrahlung, MIP tail), the π0 decay modes, and the LKr
 #: deposits of the pions of rows 0 and 1 (:func:`pion_deviates`).  The π0 decay
@@ -50,6 +50,7 @@ from analysis.rng import uniform
 (
     E_FLIGHT,
     E_FLIGHT_1,
+    E_FLIGHT_2,
     E_TRIGGER,
     E_THREE_TRACK,
     E_CATASTROPHIC,
@@ -60,8 +61,8 @@ from analysis.rng import uniform
     E_PION_V,
     E_PION_U_1,
     E_PION_V_1,
-) = range(12)
-N_EARLY = 12
+) = range(13)
+N_EARLY = 13
 #: Rows whose pion deposit may be drawn early (the π+ of K2π and of K+ → π+π0π0,
 #: the two π+ of K3π).
 N_PION_ROWS = 2
@@ -79,7 +80,9 @@ def filtering(g):
 
 @jit(inline="always")
 def flight_deviates(early):
-    """The in-flight deviates drawn early, of rows 0 (and 1), for ``propagate``."""
+    """The in-flight deviates drawn early, of rows 0 (, 1 and 2), for ``propagate``."""
+    if early[E_FLIGHT_2] >= 0.0:
+        return early[:3]
     if early[E_FLIGHT_1] >= 0.0:
         return early[:2]
     if early[E_FLIGHT] >= 0.0:
@@ -200,9 +203,10 @@ def _draw_and_decide(state, g, code, px, py, pz, vz, early):
 
     Per channel, in this order: K2π — :data:`E_TRIGGER`, :data:`E_PI0`,
     :data:`E_FLIGHT`, the π+ deposit; K3π — :data:`E_TRIGGER`,
-    :data:`E_THREE_TRACK`, :data:`E_FLIGHT`, :data:`E_FLIGHT_1`, the deposits of
-    rows 0 and 1; K_μ3 — :data:`E_TRIGGER`, :data:`E_PI0`, :data:`E_FLIGHT`,
-    :data:`E_CATASTROPHIC`, :data:`E_MIP`; K+ → π+π0π0 — :data:`E_TRIGGER`,
+    :data:`E_THREE_TRACK`, :data:`E_FLIGHT`, :data:`E_FLIGHT_1`,
+    :data:`E_FLIGHT_2` (the π−), the deposits of rows 0 and 1; K_μ3 —
+    :data:`E_TRIGGER`, :data:`E_PI0`, :data:`E_FLIGHT`, :data:`E_CATASTROPHIC`,
+    :data:`E_MIP`; K+ → π+π0π0 — :data:`E_TRIGGER`,
     :data:`E_PI0`, :data:`E_PI0_1`, :data:`E_FLIGHT`, the π+ deposit.  The
     deviates are stored after they are all drawn: a store into ``early`` would
     make the compiler reload the generator state from memory.
@@ -211,11 +215,11 @@ def _draw_and_decide(state, g, code, px, py, pz, vz, early):
     trigger = uniform(state)
     control = trigger * g.trigger_downscale_control < 1.0
     if code == dispatch.K3PI:
-        three, f0, f1 = uniform(state), uniform(state), uniform(state)
+        three, f0, f1, f2 = uniform(state), uniform(state), uniform(state), uniform(state)
         u0, v0 = calorimeter.draw_pion_deposit(state, nonint)
         u1, v1 = calorimeter.draw_pion_deposit(state, nonint)
         early[E_TRIGGER], early[E_THREE_TRACK] = trigger, three
-        early[E_FLIGHT], early[E_FLIGHT_1] = f0, f1
+        early[E_FLIGHT], early[E_FLIGHT_1], early[E_FLIGHT_2] = f0, f1, f2
         early[E_PION_U], early[E_PION_V], early[E_PION_U_1], early[E_PION_V_1] = u0, v0, u1, v1
         if control or three * g.trigger_downscale_three_track < 1.0:
             return GENERATE
@@ -329,19 +333,22 @@ def pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
 def three_pion_may_be_written(state, table, g, vz, early):
     """Whether a K+ → π+π+π− decay at ``vz`` that :func:`decide` left open
     (:data:`ASK_TRACKS`) could be written, now that it is generated (the π+ in
-    rows 0 and 1, not yet flown through the detector).
+    rows 0 and 1, the π− in row 2, not yet flown through the detector).
 
     Both downscales drop it, so only a single positive positron-like track can be
-    written: a π+ or what it decays into.  A π+ whose deviate says that it cannot
-    decay before MUV3 (the test of :func:`analysis.decays.inflight.propagate`,
+    written: a π+ or what it decays into.  A pion whose deviate says that it
+    cannot decay before MUV3 (the test of :func:`analysis.decays.inflight.propagate`,
     with a margin for rounding) flies on undecayed, so whether it crosses the
-    straw chambers is known.  Two such tracks leave no single-track event; with
+    straw chambers is known.  Such a π− track leaves either more than one track
+    or a negative one.  Two such π+ tracks leave no single-track event; with
     one, the event is single-track only with that π+ as its track, positron-like
     only if its deposit (the trigger's, from the same deviates and momentum) is
     above the positron-like E/p; with none, and neither π+ able to decay, there is
     no positive track.  False only where the full chain writes nothing.
     """
     flight = (g.muv3_z - vz) * (1.0 + 1e-9)
+    if early[E_FLIGHT_2] * table[2, pt.PZ] * _PION_FLIGHT >= flight and in_acceptance(table, 2, g):
+        return False
     sure = -1
     may_decay = False
     for r in range(N_PION_ROWS):
