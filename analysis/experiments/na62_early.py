@@ -282,7 +282,8 @@ def kmun_may_be_written(g, px, py, pz, vz, early, m_hnl):
 @jit(inline="always")
 def decide(state, g, code, px, py, pz, vz, early, m_hnl):
     """The early decision on a decay of the natural simulation: :data:`DROP`,
-    :data:`GENERATE` or :data:`ASK_PION`, with the deviates it drew in ``early``.
+    :data:`GENERATE`, :data:`ASK_PION` or :data:`ASK_TRACKS`, with the deviates it
+    drew in ``early``.
 
     Decided from the kaon (px, py, pz), its decay z and deviates drawn first
     (``m_hnl``: the N mass of the signal K+ → μ+N); channels without an early

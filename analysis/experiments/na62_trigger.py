@@ -42,13 +42,16 @@ from analysis.experiments.na62_layout import (
     STREAM_THREE_TRACK,
 )
 from analysis.experiments.na62_response import (
+    _T_JLKR,
     _T_MUV3,
     _T_PID,
     _T_PX,
     _T_PY,
     _T_PZ,
     _T_Q,
+    _T_ROOT,
     _p,
+    alive_at,
     beam_axis_vertex,
     lkr_energy,
     measure_track,
@@ -105,13 +108,35 @@ def _software_filter(state, table, jm, muon, g, u=-1.0):
 
 
 @jit
+def _vetoed_downscale(state, table, n_primary, tracks, i, g):
+    """The vetoes of a positron-like single-track event (track i) and their downscale:
+    (weight factor, 0 if dropped; extra LKr clusters; LAV; IRC/SAC).
+
+    Positron-like events with in-time photon activity (mostly K_e3, and K2π or
+    K+ → π+π0π0 with a positron-like π+) are kept downscaled by
+    ``trigger.downscale_vetoed``: the signal selection vetoes them anyway.
+    """
+    tracks[0, _T_ROOT] = i
+    tracks[0, _T_JLKR] = alive_at(table, i, g.lkr_z)
+    n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
+    if n_extra > 0 or lav or irc:
+        if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+            return 0.0, n_extra, lav, irc
+        return g.trigger_downscale_vetoed, n_extra, lav, irc
+    return 1.0, n_extra, lav, irc
+
+
+@jit
 def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, row, early):
     """Reconstruct an event and apply the minimum-bias trigger; returns the stream (0: rejected).
 
     Single-track events are classified by E/p, with the momentum at the magnet
     standing in for the online estimate; events that are not positron-like are
     downscaled *before* the offline measurement, as the trigger decides before
-    reconstruction.  Kept events get the full measurement and are written into
+    reconstruction; without the software filter (NA62 2015), positron-like events
+    meet the vetoes before the measurement too, so that the vetoed ones their
+    downscale drops (:func:`_vetoed_downscale`) need no track fit.  Kept events get
+    the full measurement and are written into
     ``row`` with their downscale weight (truth columns are filled by the caller).
     ``tracks`` and ``accepted`` are per-block scratch arrays (no allocation per
     event); ``accepted`` holds the ``n_tracks`` rows found by :func:`accepted_tracks`.
@@ -138,8 +163,16 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         u_pion, v_pion = pion_deviates(early, i)
         u_muon, v_muon = early[E_CATASTROPHIC], early[E_MIP]
         energy = lkr_energy(state, table, i, g, u_muon, v_muon, u_pion, v_pion)
+        vetoed_first = False
+        n_extra, lav, irc = 0, False, False
         if energy / p_online > g.trigger_eop_positron_like:
             stream, weight = STREAM_POSITRON, factor
+            if not filtered:
+                f, n_extra, lav, irc = _vetoed_downscale(state, table, n_primary, tracks, i, g)
+                if f == 0.0:
+                    return 0
+                weight *= f
+                vetoed_first = True
         elif drawn_or_uniform(state, u_control) * g.trigger_downscale_control < 1.0:
             stream, weight = STREAM_CONTROL, factor * g.trigger_downscale_control
         else:
@@ -156,13 +189,13 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
         if not filtered:
             muon = muv3_signal(state, table, i, g)
         tracks[0, _T_MUV3] = 1.0 if muon else 0.0
-        n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
-        if stream == STREAM_POSITRON and (n_extra > 0 or lav or irc):
-            # positron-like events with in-time photon activity (mostly K_e3) are
-            # kept downscaled: the signal selection vetoes them anyway
-            if uniform(state) * g.trigger_downscale_vetoed >= 1.0:
+        if stream == STREAM_POSITRON and not vetoed_first:
+            f, n_extra, lav, irc = _vetoed_downscale(state, table, n_primary, tracks, i, g)
+            if f == 0.0:
                 return 0
-            weight *= g.trigger_downscale_vetoed
+            weight *= f
+        elif stream != STREAM_POSITRON:
+            n_extra, lav, irc = vetoes(state, table, n_primary, tracks, 1, g)
         _write_tracks(row, tracks, 1)
         row[C_TRK0 + 4] = energy / p
     elif n_tracks == 3:
