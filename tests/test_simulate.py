@@ -120,6 +120,20 @@ def test_written_events_are_positive_single_tracks_or_three_tracks(kmu2, hnl_300
         assert df["true_z"].between(g.beam_z_start, g.beam_z_end).all()
 
 
+def test_positron_like_events_with_photon_activity_carry_the_veto_downscale(tmp_path):
+    """K⁺→π⁰e⁺ν: a positron-like event is written with weight 20 exactly when a veto saw
+    its photons (the vetoes meet it before the track fit), and most are vetoed."""
+    df, _, _ = _run(tmp_path, Sample("ke3", "na62", {"ke3": 1.0}))
+    pos = df[df["stream"] == na62.STREAM_POSITRON]
+    assert len(pos) > 1000
+    vetoed = (pos["n_lkr_extra"] > 0) | pos["lav"] | pos["irc_sac"]
+    w = pos["weight"].to_numpy()
+    assert np.all(w[vetoed.to_numpy()] == na62.GEOMETRY.trigger_downscale_vetoed)
+    assert np.all(w[~vetoed.to_numpy()] == 1.0)
+    # both photons of the π⁰ are missed about once in 6,000 positron-like decays
+    assert w[vetoed.to_numpy()].sum() > 1000 * w[~vetoed.to_numpy()].sum()
+
+
 def test_muons_are_mostly_in_the_downscaled_control_stream(kmu2):
     df, meta, _ = kmu2
     control = df["stream"] == na62.STREAM_CONTROL
