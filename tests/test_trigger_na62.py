@@ -224,6 +224,19 @@ def test_decision_keeps_a_kaon_whose_muon_can_leave_the_kmu2_peak():
     assert _decide(na62rk, g.beam_momentum, [1e-6, 0.9, -1.0, -1.0])  # decays before the magnet
 
 
+@jit
+def _pion_first(state, table, g, decision, pion, px, py, pz, vz, early):
+    """The vertex and the decision of a decay whose π⁺ is drawn first, as the chain
+    makes them when it asks the π⁺: (vx, vy, whether it may be written)."""
+    x0, y0 = na62.beam_spot(state, g)
+    vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
+    asked = decision == ASK_PION
+    may = decision == GENERATE or (
+        asked and pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
+    )
+    return vx, vy, may
+
+
 @jit(allocates=True)
 def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
     """Per decay of channel ``code`` (NA62 2015, natural; ``m_hnl`` the N mass of
@@ -244,24 +257,14 @@ def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
         if code == dispatch.K2PI:
             pion = k2pi.draw_pion(state, px, py, pz, e)
             pz_ratio[ev] = pion[2] / k2pi.pion_pz_min(px, py, pz)
-            x0, y0 = na62.beam_spot(state, g)
-            vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
-            asked = decision == ASK_PION
-            may[ev] = decision == GENERATE or (
-                asked and pion_may_be_written(state, table, g, pion, vx, vy, vz, early)
-            )
+            vx, vy, may[ev] = _pion_first(state, table, g, decision, pion, px, py, pz, vz, early)
             m = k2pi.generate_from_pion(
                 state, table, 0, px, py, pz, e, vx, vy, vz, pion, early[E_PI0]
             )
         elif code == dispatch.K3PI0:
             pion3 = k3pi.draw_neutral_pion(state, px, py, pz, e)
             pz_ratio[ev] = pion3[2] / k3pi.charged_pion_pz_min_neutral(px, py, pz)
-            x0, y0 = na62.beam_spot(state, g)
-            vx, vy = na62.decay_point(g, px, py, pz, x0, y0, vz)
-            asked = decision == ASK_PION
-            may[ev] = decision == GENERATE or (
-                asked and pion_may_be_written(state, table, g, pion3, vx, vy, vz, early)
-            )
+            vx, vy, may[ev] = _pion_first(state, table, g, decision, pion3, px, py, pz, vz, early)
             u0, u1 = early[E_PI0], early[E_PI0_1]
             m = k3pi.generate_neutral_from_pion(
                 state, table, 0, px, py, pz, e, vx, vy, vz, pion3, u0, u1

@@ -127,6 +127,18 @@ def _muon_may_be_positron_like(g, pz_min, vz, u_flight, u_catastrophic, u_mip):
 
 
 @jit(inline="always")
+def _lone_muon_may_be_written(g, pz_min, vz, early):
+    """Without the software filter: whether a single μ+ with p_z ≥ ``pz_min`` from a
+    decay at ``vz`` could be written, given the deviates of :func:`draw_early_kmu2`:
+    when the control downscale keeps it, or when it could be positron-like."""
+    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0 or pz_min <= 0.0:
+        return True
+    return _muon_may_be_positron_like(
+        g, pz_min, vz, early[E_FLIGHT], early[E_CATASTROPHIC], early[E_MIP]
+    )
+
+
+@jit(inline="always")
 def _pion_may_be_positron_like(state, g, pz_min, vz, early, r):
     """Whether the π+ of row r, with p_z ≥ ``pz_min`` from a decay at ``vz``, could be
     positron-like (or decay into a particle that is).
@@ -190,11 +202,7 @@ def kmu2_may_be_written(g, px, py, pz, vz, early):
         peak = g.trigger_kmu2_peak_m2 * (1.0 - 1e-9)  # a margin for rounding
         e = energy(px, py, pz, M_K)
         return not kl2.nominal_m2_miss_within(px, py, pz, e, g.beam_momentum, kl2.KMU2_P_STAR, peak)
-    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0:
-        return True
-    return _muon_may_be_positron_like(
-        g, pz_min, vz, early[E_FLIGHT], early[E_CATASTROPHIC], early[E_MIP]
-    )
+    return _lone_muon_may_be_written(g, pz_min, vz, early)
 
 
 @jit(inline="always")
@@ -269,14 +277,7 @@ def kmun_may_be_written(g, px, py, pz, vz, early, m_hnl):
     positron-like or when the control downscale keeps it; its p_z is at least
     :func:`analysis.decays.kl2.muon_pz_min` for that mass.
     """
-    if early[E_TRIGGER] * g.trigger_downscale_control < 1.0:
-        return True
-    pz_min = kl2.muon_pz_min(px, py, pz, m_hnl)
-    if pz_min <= 0.0:
-        return True
-    return _muon_may_be_positron_like(
-        g, pz_min, vz, early[E_FLIGHT], early[E_CATASTROPHIC], early[E_MIP]
-    )
+    return _lone_muon_may_be_written(g, kl2.muon_pz_min(px, py, pz, m_hnl), vz, early)
 
 
 @jit(inline="always")
