@@ -24,6 +24,7 @@ from analysis.constants import M_E, M_K, M_MU, M_PI, M_PI0
 from analysis.decays import (
     BACKGROUND_CHANNELS,
     CHANNELS,
+    dalitz_envelope,
     dispatch,
     k3pi,
     kl3,
@@ -96,12 +97,28 @@ def _k3pi_dalitz(key, n, neutral, matrix_element):
 
 
 @jit(allocates=True)
-def _kl3_dalitz(key, n, m_lepton, rho_max):
+def _kl3_dalitz(key, n, m_lepton):
     state = np.empty(4, np.uint64)
     rng.seed_block(state, key, 0)
     out = np.empty((n, 2))
     for i in range(n):
-        a, b = kl3.sample_dalitz(state, m_lepton, rho_max)
+        a, b = kl3.sample_dalitz(state, m_lepton)
+        out[i, 0] = a
+        out[i, 1] = b
+    return out
+
+
+@jit(allocates=True)
+def _kl3_dalitz_plain(key, n, m_lepton, rho_max):
+    """The reference: uniform points of the Dalitz plot, kept with density/ρ_max."""
+    state = np.empty(4, np.uint64)
+    rng.seed_block(state, key, 0)
+    out = np.empty((n, 2))
+    for i in range(n):
+        while True:
+            a, b = phase_space.sample_point(state, M_K, M_PI0, m_lepton, 0.0)
+            if rng.uniform(state) * rho_max < kl3.density(m_lepton, a, b):
+                break
         out[i, 0] = a
         out[i, 1] = b
     return out
@@ -554,26 +571,70 @@ def test_kl3_density_matches_the_pdg_formula(m_lepton):
     ref = _kl3_density_reference(m_lepton, a, b)
     np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-12 * np.abs(ref).max())
     assert got.min() >= -1e-12 * got.max()
-    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
-    assert got.max() <= rho_max
+
+
+def _kl3_envelope(m_lepton):
+    return (kl3.GRID_E, kl3.CELLS_E) if m_lepton == M_E else (kl3.GRID_MU, kl3.CELLS_MU)
 
 
 @pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
-def test_kl3_accept_reject_bound_covers_the_density(m_lepton):
-    s = np.linspace((M_PI0 + m_lepton) ** 2, (M_K - 0.0) ** 2, 2001)[:-1]
+def test_kl3_envelope_bounds_the_density_everywhere(m_lepton):
+    """Every cell's bound covers the density in the cell (else the sampler would clip it):
+    on lines of constant m²_πℓ across the whole region, its boundary included, and at
+    random points of the rectangle."""
+    grid, cells = _kl3_envelope(m_lepton)
+    n = int(grid[4])
+    s = np.linspace((M_PI0 + m_lepton) ** 2, M_K**2, 3001)[:-1]
     lo, hi = _m2_bc_limits(M_K, M_PI0, m_lepton, 0.0, s)
-    t = lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, 401)[None, :]
-    rho = _kl3_density_reference(m_lepton, s[:, None], t)
-    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
-    assert rho.max() <= rho_max
+    a = np.repeat(s, 601)
+    b = (lo[:, None] + (hi - lo)[:, None] * np.linspace(0, 1, 601)[None, :]).ravel()
+    g = np.random.default_rng(11)
+    a_r = grid[0] + n * grid[2] * g.uniform(0, 1, 2_000_000)
+    b_r = grid[1] + n * grid[3] * g.uniform(0, 1, 2_000_000)
+    keep = dalitz_envelope.inside_region(M_K, M_PI0, m_lepton, 0.0, a_r, b_r)
+    a, b = np.concatenate([a, a_r[keep]]), np.concatenate([b, b_r[keep]])
+    rho = _kl3_density_reference(m_lepton, a, b)
+    i_ab = np.minimum(((a - grid[0]) / grid[2]).astype(int), n - 1)
+    i_bc = np.minimum(((b - grid[1]) / grid[3]).astype(int), n - 1)
+    bound = cells[i_ab * n + i_bc, 2]
+    assert np.all(rho <= bound)
+    # and the envelope is tight: most proposals are kept
+    assert rho.max() > 0.9 * cells[:, 2].max()
+
+
+def test_alias_table_gives_each_cell_its_weight():
+    """Walker's table: cell i comes out with probability w_i / Σw, empty cells never."""
+    w = np.random.default_rng(3).uniform(0, 1, 257) ** 3
+    w[[0, 17, 256]] = 0.0
+    prob, alias = dalitz_envelope._alias_table(w)
+    p = prob.copy()
+    np.add.at(p, alias, 1.0 - prob)
+    np.testing.assert_allclose(p / w.size, w / w.sum(), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
+def test_kl3_envelope_sampler_matches_plain_accept_reject(m_lepton):
+    """The envelope changes how fast the points come, not where: its Dalitz plot agrees
+    with that of uniform points kept with density/ρ_max (two-sample χ², 12 × 12 bins)."""
+    grid, cells = _kl3_envelope(m_lepton)
+    n = 300_000
+    got = _kl3_dalitz(_key(f"kl3-env/{m_lepton}"), n, m_lepton)
+    ref = _kl3_dalitz_plain(_key(f"kl3-plain/{m_lepton}"), n, m_lepton, cells[:, 2].max())
+    edges_a = grid[0] + grid[2] * grid[4] * np.linspace(0, 1, 13)
+    edges_b = grid[1] + grid[3] * grid[4] * np.linspace(0, 1, 13)
+    h1, _, _ = np.histogram2d(got[:, 0], got[:, 1], bins=[edges_a, edges_b])
+    h2, _, _ = np.histogram2d(ref[:, 0], ref[:, 1], bins=[edges_a, edges_b])
+    filled = (h1 + h2) > 0
+    chi2 = (((h1 - h2) ** 2)[filled] / (h1 + h2)[filled]).sum()
+    assert stats.chi2.sf(chi2, filled.sum() - 1) > 1e-3
+    assert np.all(dalitz_envelope.inside_region(M_K, M_PI0, m_lepton, 0.0, got[:, 0], got[:, 1]))
 
 
 @pytest.mark.parametrize("m_lepton", [M_E, M_MU], ids=["ke3", "kmu3"])
 def test_kl3_t_spectrum_follows_the_vector_form_factor(m_lepton):
     """λ'+ > 0 raises the rate at large t = m²_ℓν: <t> exceeds its value without form factors."""
     n = 100_000
-    rho_max = kl3.RHO_MAX_E if m_lepton == M_E else kl3.RHO_MAX_MU
-    pts = _kl3_dalitz(_key(f"kl3/{m_lepton}"), n, m_lepton, rho_max)
+    pts = _kl3_dalitz(_key(f"kl3/{m_lepton}"), n, m_lepton)
     t = pts[:, 1]
 
     def moments(ff):

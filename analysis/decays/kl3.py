@@ -31,7 +31,7 @@ from analysis.constants import (
     M_PI,
     M_PI0,
 )
-from analysis.decays import phase_space, pi0
+from analysis.decays import dalitz_envelope, phase_space, pi0
 from analysis.kinematics import daughter_pz_min, to_lab, two_body_momentum
 from analysis.rng import uniform
 
@@ -55,26 +55,39 @@ def density(m_lepton, m2_pil, m2_lnu):
     return f_plus * f_plus * (a + b * xi + c * xi * xi)
 
 
-def _max_density(m_lepton, n=400):
-    ab = np.linspace((M_PI0 + m_lepton) ** 2, M_K**2, n)
-    best = 0.0
-    for m2_ab in ab[:-1]:
-        lo, hi = phase_space.m2_bc_limits.py_func(M_K, M_PI0, m_lepton, 0.0, m2_ab)
-        for m2_bc in np.linspace(lo, hi, n // 4):
-            best = max(best, density.py_func(m_lepton, m2_ab, m2_bc))
-    return 1.05 * best
+@jit(allocates=True)
+def _density_on(m_lepton, m2_pil, m2_lnu):
+    """:func:`density` at each point of two arrays (for the envelope)."""
+    out = np.empty(m2_pil.shape[0])
+    for i in range(m2_pil.shape[0]):
+        out[i] = density(m_lepton, m2_pil[i], m2_lnu[i])
+    return out
 
 
-RHO_MAX_E = _max_density(M_E)
-RHO_MAX_MU = _max_density(M_MU)
+def _envelope(m_lepton):
+    return dalitz_envelope.build(
+        lambda a, b: _density_on(m_lepton, a, b), M_K, M_PI0, m_lepton, 0.0
+    )
+
+
+#: Envelopes of the K_e3 and K_μ3 densities (:mod:`analysis.decays.dalitz_envelope`).
+GRID_E, CELLS_E = _envelope(M_E)
+GRID_MU, CELLS_MU = _envelope(M_MU)
 
 
 @jit
-def sample_dalitz(state, m_lepton, rho_max):
-    """A Dalitz point (m²_πℓ, m²_ℓν) distributed as ρ × phase space."""
+def sample_dalitz(state, m_lepton):
+    """A Dalitz point (m²_πℓ, m²_ℓν) distributed as ρ × phase space (K_e3 for a
+    lepton mass below 10 MeV, else K_μ3)."""
+    electron = m_lepton < 0.01
     while True:
-        m2_ab, m2_bc = phase_space.sample_point(state, M_K, M_PI0, m_lepton, 0.0)
-        if uniform(state) * rho_max < density(m_lepton, m2_ab, m2_bc):
+        if electron:
+            m2_ab, m2_bc, bound, edge = dalitz_envelope.propose(state, GRID_E, CELLS_E)
+        else:
+            m2_ab, m2_bc, bound, edge = dalitz_envelope.propose(state, GRID_MU, CELLS_MU)
+        if edge and not phase_space.inside(M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc):
+            continue
+        if uniform(state) * bound < density(m_lepton, m2_ab, m2_bc):
             return m2_ab, m2_bc
 
 
@@ -85,8 +98,7 @@ def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid, u
     ``u_pi0``: the deviate of the π0 decay mode if drawn in advance
     (:func:`analysis.decays.pi0.generate`).
     """
-    rho_max = RHO_MAX_E if m_lepton < 0.01 else RHO_MAX_MU
-    m2_ab, m2_bc = sample_dalitz(state, m_lepton, rho_max)
+    m2_ab, m2_bc = sample_dalitz(state, m_lepton)
     mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
     piz = to_lab(px, py, pz, e, M_K, mom[0], mom[1], mom[2], mom[3])
     lep = to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
