@@ -18,8 +18,8 @@ The points follow the density exactly wherever every cell's bound is at least
 the density in the cell.  The bound of a cell inside the region is ``margin``
 times the largest density on a grid of ``sub × sub`` points of the cell
 (corners included); a cell that the boundary crosses, whose part of the region
-may fall between the grid points, takes the largest density of its own and
-its eight neighbours' grids.  ``tests/test_decays.py`` checks the bounds
+may fall between the grid points, takes ``margin`` times the largest density
+of its own and its eight neighbours' grids.  ``tests/test_decays.py`` checks the bounds
 against the density on a much finer sample.  For K_e3 (K_μ3) 82% (70%) of the
 proposed points are kept.
 """
