@@ -147,6 +147,12 @@ def _ziggurat_tables(layers: int = 128):
 _ZIG_K, _ZIG_W, _ZIG_F = _ziggurat_tables()
 _ZIG_R = 3.442619855899
 
+#: The largest magnitude :func:`normal` can return.  The ziggurat's layers end at
+#: r; beyond it the tail is r + (−ln u)/r with u ≥ 2⁻⁵³, the smallest value of
+#: :func:`uniform`: r + 53 ln 2 / r ≈ 14.11.  Kernels that drop an event early
+#: because a smeared quantity cannot reach a cut use it as an exact bound.
+NORMAL_MAX = _ZIG_R + 53.0 * math.log(2.0) / _ZIG_R
+
 
 @jit
 def _signed32(u):

@@ -304,6 +304,25 @@ def test_momentum_resolution_core_and_tail_with_default_geometry(p):
     assert observed > 0.5 * expected  # the tail exists
 
 
+@pytest.mark.parametrize("scale", [0.5, 5.0])
+def test_measured_momentum_never_falls_below_its_bound(scale):
+    """measured_momentum_min: p(1 − max(1, tail scale)·σ(p)·NORMAL_MAX), below every
+    measurement (here all in the tail, whose deviates reach ~5σ in 10⁵ draws)."""
+    p = 45.0
+    geometry = G._replace(spectrometer_tail_fraction=1.0, spectrometer_tail_scale=scale)
+    bound = na62_response.measured_momentum_min.py_func(p, geometry)
+    width = max(scale, 1.0) * _sigma_p(p)
+    assert bound == pytest.approx(p * (1 - width * rng.NORMAL_MAX), rel=1e-8)
+    table, _ = _table((pt.POSITRON, _along(p, 0.003, 0.002), (0.0, 0.0, 120.0)))
+    out = _measure_many(_key(f"bound/{scale}"), table, 0, _record(geometry), 100_000)
+    p_meas = np.linalg.norm(out[:, [na62._T_PX, na62._T_PY, na62._T_PZ]], axis=1)
+    assert p_meas.min() > bound
+    assert p_meas.min() < p * (1 - 3.5 * scale * _sigma_p(p))  # the sample does reach the tail
+    # the default geometry drops a single track before the LKr above ~48 GeV/c
+    assert na62_response.measured_momentum_min.py_func(50.0, G) > G.trigger_p_max
+    assert na62_response.measured_momentum_min.py_func(45.0, G) < G.trigger_p_max
+
+
 @pytest.mark.parametrize("p", [2.0, 10.0, 50.0])
 def test_slope_resolution_follows_its_formula(p):
     n = 20_000

@@ -254,6 +254,24 @@ def test_normal_pair_tail_probabilities(threshold):
     assert abs(observed - p) < 5 * math.sqrt(p * (1 - p) / x.size)
 
 
+def test_normal_max_bounds_every_path_of_the_ziggurat():
+    """NORMAL_MAX is r + (−ln u_min)/r, and no layer or wedge of the ziggurat reaches beyond r."""
+    state = np.array([1, 2, 3, 4], np.uint64)
+    rng.uniform(state)
+    u_min = rng.uniform(state)  # the smallest uniform (test above)
+    r = rng._ZIG_R
+    assert rng.NORMAL_MAX == pytest.approx(r - math.log(u_min) / r, rel=1e-15)
+    assert 14.1 < rng.NORMAL_MAX < 14.2
+    # fast path: |hz| < K[iz] returns |hz| W[iz] < K[iz] W[iz]; wedges: |hz| < 2^31
+    assert np.all(rng._ZIG_K * rng._ZIG_W <= r * (1 + 1e-12))
+    assert np.all(2.0**31 * rng._ZIG_W[1:] <= r * (1 + 1e-12))
+    # the layer edges grow with the layer index up to r: every wedge lies inside r
+    edges = 2.0**31 * rng._ZIG_W[1:]
+    assert np.all(np.diff(edges) > 0) and edges[-1] == pytest.approx(r, rel=1e-12)
+    x = draw(rng.normal_pair, _key(seed=8), N, width=2).ravel()
+    assert np.abs(x).max() < rng.NORMAL_MAX
+
+
 def test_unit_circle_points_and_uniform_angle():
     cs = draw(rng.unit_circle, _key(), N, width=2)
     np.testing.assert_allclose(cs[:, 0] ** 2 + cs[:, 1] ** 2, 1.0, rtol=0, atol=1e-12)

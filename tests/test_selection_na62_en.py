@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -58,3 +60,26 @@ def test_cuts_table_has_the_published_range():
     assert float(cuts["n_kaon_decays_published"]) == 3.01e8
     grid = np.arange(*cuts["scan"]["signal_grid_mev"][:2], cuts["scan"]["signal_grid_mev"][2])
     assert grid[0] <= 170.0 and grid[-1] + 10 >= 448.0
+
+
+def test_selection_lies_inside_the_preselection_of_the_simulation():
+    """The written streams keep every event the selections can select: the cuts of
+    na62_en.yaml are tighter than the trigger's and the preselection's."""
+    from analysis.experiments.na62 import GEOMETRY as g
+
+    cuts = load_cuts("na62_en")
+    common = cuts["common"]
+    p_max = common["momentum"][1]
+    # relative width of the non-Gaussian resolution tail at the selection's highest momentum
+    tail = g.spectrometer_tail_scale * math.hypot(
+        g.spectrometer_sigma_p_const, g.spectrometer_sigma_p_slope * p_max
+    )
+    assert p_max * (1 + 9.5 * tail) <= g.trigger_p_max  # ~10 tail widths
+    assert g.trigger_z_min < common["z_vtx"][0] and common["z_vtx"][1] < g.trigger_z_max
+    assert common["cda_max"] < g.trigger_cda_max
+    # a selected positron (E/p > 0.92 offline) is positron-like online unless its
+    # measured momentum is 13% low: more than 7.5 widths of that tail
+    low = 1 - g.trigger_eop_positron_like / cuts["positron"]["eop"][0]
+    assert low > 7.5 * tail
+    # a muon of the normalisation (E/p < 0.2) is never positron-like
+    assert cuts["normalisation"]["eop_max"] < g.trigger_eop_positron_like

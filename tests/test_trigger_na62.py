@@ -116,10 +116,11 @@ def decisions(request):
     return request.param, _kmu2_decisions(key, N, module.geometry_record())
 
 
-# written K_μ2 events in 10⁶ (measured: 14,085 and 39,094; of the NA62 2015 ones, 91
-# positron-like, from μ → e decays and catastrophic bremsstrahlung) and the fraction of
-# decays the decision drops (measured: 0.9753 and 0.9467)
-EXPECTED = {"na62": (12_000, 0.97, 0.98), "na62rk": (35_000, 0.94, 0.95)}
+# written K_μ2 events in 10⁶ (measured: 5,484 and 39,094 — NA62 2015 writes single
+# tracks below its 35 GeV/c preselection ceiling only; of its events, 63 positron-like,
+# from μ → e decays and catastrophic bremsstrahlung) and the fraction of decays the
+# decision drops (measured: 0.9753 and 0.9467)
+EXPECTED = {"na62": (5_000, 0.97, 0.98), "na62rk": (35_000, 0.94, 0.95)}
 
 
 def test_early_decision_never_drops_a_decay_that_is_written(decisions):
@@ -139,7 +140,7 @@ def test_positron_like_muons_are_kept_by_the_early_decision(decisions):
     """
     _, (may, stream, _, _) = decisions
     positron = stream == STREAM_POSITRON
-    assert np.count_nonzero(positron) > 50
+    assert np.count_nonzero(positron) > 30  # 63 in this sample
     assert np.all(may[positron])
 
 
@@ -293,12 +294,12 @@ def _pion_channel_decisions(key, n, geometry, code, m_hnl=0.0):
 # and three-track streams, and the fraction of the decays the decision drops; K⁺→μ⁺N
 # at an N mass of 250 MeV/c² and near the end point m_K − m_μ = 388 MeV/c²
 EXPECTED_PION_CHANNELS = {
-    "k2pi": ((6_785, 12_422, 59), 0.773),
-    "k3pi": ((741, 1_381, 20_350), 0.879),
-    "kmu3": ((17, 14_403, 61), 0.964),
-    "k3pi0": ((5_849, 9_930, 81), 0.767),
-    "hnl_mu@0.25": ((129, 14_311, 0), 0.977),
-    "hnl_mu@0.38": ((73, 10_115, 0), 0.979),
+    "k2pi": ((216, 6_841, 83), 0.896),
+    "k3pi": ((52, 1_624, 20_479), 0.901),
+    "kmu3": ((17, 11_376, 58), 0.964),
+    "k3pi0": ((507, 11_217, 75), 0.871),
+    "hnl_mu@0.25": ((92, 9_163, 0), 0.977),
+    "hnl_mu@0.38": ((47, 10_109, 0), 0.979),
 }
 
 

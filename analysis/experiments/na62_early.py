@@ -36,7 +36,12 @@ from analysis._jit import jit
 from analysis.constants import BR_PI0_DALITZ, CTAU_MU, CTAU_PI, M_K, M_MU, M_PI
 from analysis.decays import dispatch, k2pi, k3pi, kl2, kl3
 from analysis.detectors import calorimeter
-from analysis.experiments.na62_response import in_acceptance, pion_lkr_deposit, reaches_lkr
+from analysis.experiments.na62_response import (
+    in_acceptance,
+    measured_momentum_min,
+    pion_lkr_deposit,
+    reaches_lkr,
+)
 from analysis.kinematics import energy
 from analysis.rng import uniform
 
@@ -318,12 +323,15 @@ def pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
     False only where the π+ reaches the LKr undecayed (the flight bound with its
     own p_z) and cannot be positron-like: its deposit — the same, from the same
     deviates, as the trigger's — is below the positron-like E/p, or it misses
-    the LKr or the straw chambers.  The last check writes the π+ into row 0 of
+    the LKr or the straw chambers; or where no measurement error brings its
+    momentum below the preselection's ceiling.  The last check writes the π+ into row 0 of
     ``table``.
     """
     if early[E_FLIGHT] * pion[2] * _PION_FLIGHT < g.lkr_z - vz:
         return True
     p = math.sqrt(pion[0] ** 2 + pion[1] ** 2 + pion[2] ** 2)  # as particles.momentum
+    if measured_momentum_min(p, g) > g.trigger_p_max:
+        return False
     deposit = pion_lkr_deposit(state, p, g, early[E_PION_U], early[E_PION_V])
     if deposit / p <= g.trigger_eop_positron_like:
         return False
@@ -345,7 +353,8 @@ def three_pion_may_be_written(state, table, g, vz, early):
     or a negative one.  Two such π+ tracks leave no single-track event; with
     one, the event is single-track only with that π+ as its track, positron-like
     only if its deposit (the trigger's, from the same deviates and momentum) is
-    above the positron-like E/p; with none, and neither π+ able to decay, there is
+    above the positron-like E/p and its momentum can be measured below the
+    preselection's ceiling; with none, and neither π+ able to decay, there is
     no positive track.  False only where the full chain writes nothing.
     """
     flight = (g.muv3_z - vz) * (1.0 + 1e-9)
@@ -365,5 +374,7 @@ def three_pion_may_be_written(state, table, g, vz, early):
     if sure < 0:
         return may_decay
     p = pt.momentum(table, sure)
+    if measured_momentum_min(p, g) > g.trigger_p_max:
+        return False
     u, v = pion_deviates(early, sure)
     return pion_lkr_deposit(state, p, g, u, v) / p > g.trigger_eop_positron_like

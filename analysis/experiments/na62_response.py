@@ -15,7 +15,7 @@ from analysis import particles as pt
 from analysis._jit import jit
 from analysis.detectors import calorimeter
 from analysis.detectors.transport import position_at
-from analysis.rng import normal, uniform
+from analysis.rng import NORMAL_MAX, normal, uniform
 
 # scratch track record: q, px, py, pz, x1, y1, z1, j_lkr, root, muv3, pid_mag
 _T_Q, _T_PX, _T_PY, _T_PZ, _T_X1, _T_Y1, _T_Z1, _T_JLKR, _T_ROOT, _T_MUV3, _T_PID = range(11)
@@ -109,6 +109,20 @@ def in_acceptance(table, i, g):
             return False
     p_true, _ = true_momentum_at_magnet(table, i, g)
     return p_true >= g.spectrometer_p_min
+
+
+@jit(inline="always")
+def measured_momentum_min(p_true, g):
+    """The lowest momentum :func:`measure_track` can return for a true momentum ``p_true``.
+
+    The measurement is p(1 + σ z) with σ at most the tail's width and |z| at most
+    :data:`analysis.rng.NORMAL_MAX`; a relative 10⁻⁹ covers the rounding.  A
+    track whose bound lies above a momentum cut fails it whatever the deviates.
+    """
+    sigma_p = math.sqrt(
+        g.spectrometer_sigma_p_const**2 + (g.spectrometer_sigma_p_slope * p_true) ** 2
+    )
+    return p_true * (1.0 - max(g.spectrometer_tail_scale, 1.0) * sigma_p * NORMAL_MAX - 1e-9)
 
 
 @jit

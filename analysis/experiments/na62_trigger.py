@@ -55,6 +55,7 @@ from analysis.experiments.na62_response import (
     beam_axis_vertex,
     lkr_energy,
     measure_track,
+    measured_momentum_min,
     muv3_signal,
     track_muv3,
     true_momentum_at_magnet,
@@ -159,6 +160,10 @@ def trigger_and_record(state, table, n_primary, g, tracks, accepted, n_tracks, r
             if factor == 0.0:
                 return 0
             u_control = -1.0
+        # a track that no measurement error brings below the momentum ceiling of the
+        # preselection needs neither the LKr nor the vetoes nor the track fit
+        if measured_momentum_min(p_online, g) > g.trigger_p_max:
+            return 0
         # deviates drawn early: those of the K_mu2 muon, of the pions of rows 0 and 1
         u_pion, v_pion = pion_deviates(early, i)
         u_muon, v_muon = early[E_CATASTROPHIC], early[E_MIP]
