@@ -33,15 +33,27 @@ class CorruptFileError(RuntimeError):
     """An intermediate file is missing, truncated or not what the pipeline wrote."""
 
 
+def _file_mode() -> int:
+    """The mode a newly created file gets under the process's umask (0o644 for 022)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 @contextmanager
-def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path next to ``path``; rename it onto ``path`` on success."""
+def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
+    """Yield a temporary path next to ``path``; rename it onto ``path`` on success.
+
+    The file gets the permissions of a file created with ``open`` (the temporary
+    file is private, which would make results unreadable to a group sharing them).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

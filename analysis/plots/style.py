@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from analysis.storage import atomic_path
 
 #: Default axis label of the HNL mass hypothesis.
 MASS_LABEL = r"$m_N$ [MeV/$c^2$]"
@@ -210,16 +211,8 @@ def save_figure(figure: Figure, path_stem: str | os.PathLike) -> list[Path]:
     written = []
     for fmt in ("png", "pdf"):
         final = stem.parent / f"{stem.name}.{fmt}"
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{stem.name}.", suffix=f".{fmt}.tmp", dir=stem.parent
-        )
-        os.close(handle)
-        try:
+        with atomic_path(final, suffix=f".{fmt}.tmp") as temporary:
             figure.savefig(temporary, format=fmt, metadata=_METADATA[fmt], bbox_inches="tight")
-            os.replace(temporary, final)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         written.append(final)
     return written
 
