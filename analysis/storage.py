@@ -34,10 +34,16 @@ class CorruptFileError(RuntimeError):
 
 
 def _file_mode() -> int:
-    """The mode a newly created file gets under the process's umask (0o644 for 022)."""
+    """The mode a newly created file gets under the process's umask (0o644 for 022).
+
+    Read once, at import (reading the umask means setting it for an instant).
+    """
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
 
 
 @contextmanager
@@ -53,7 +59,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = ".tmp"):
     os.close(fd)
     try:
         yield Path(tmp)
-        os.chmod(tmp, _file_mode())
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -58,17 +58,17 @@ def test_atomic_path_keeps_previous_file_on_exception(tmp_path):
 
 def test_written_files_get_the_permissions_of_the_umask(tmp_path):
     """The private temporary file is not what a group sharing the results gets."""
-    old = os.umask(0o022)
-    try:
-        storage.write_json(tmp_path / "a.json", {"n": 1})
-        storage.write_table(tmp_path / "a.parquet", [("x", np.float64)], {"x": np.ones(3)}, {})
-        os.umask(0o077)
-        storage.write_json(tmp_path / "b.json", {"n": 1})
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == 0o644
-    assert stat.S_IMODE((tmp_path / "a.parquet").stat().st_mode) == 0o644
-    assert stat.S_IMODE((tmp_path / "b.json").stat().st_mode) == 0o600
+    mode = storage._FILE_MODE
+    umask = os.umask(0)
+    os.umask(umask)
+    assert mode == 0o666 & ~umask
+    storage.write_json(tmp_path / "a.json", {"n": 1})
+    storage.write_table(tmp_path / "a.parquet", [("x", np.float64)], {"x": np.ones(3)}, {})
+    assert stat.S_IMODE((tmp_path / "a.json").stat().st_mode) == mode
+    assert stat.S_IMODE((tmp_path / "a.parquet").stat().st_mode) == mode
+    # as a file created with open(), not the private mode of the temporary file
+    (tmp_path / "c.txt").write_text("x")
+    assert stat.S_IMODE((tmp_path / "c.txt").stat().st_mode) == mode
 
 
 def test_json_round_trip_with_numpy_values(tmp_path):

@@ -324,8 +324,8 @@ def pion_may_be_written(state, table, g, pion, vx, vy, vz, early):
     own p_z) and cannot be positron-like: its deposit — the same, from the same
     deviates, as the trigger's — is below the positron-like E/p, or it misses
     the LKr or the straw chambers; or where no measurement error brings its
-    momentum below the preselection's ceiling.  The last check writes the π+ into row 0 of
-    ``table``.
+    momentum below the preselection's ceiling.  The last check writes the π+
+    into row 0 of ``table``.
     """
     if early[E_FLIGHT] * pion[2] * _PION_FLIGHT < g.lkr_z - vz:
         return True
