@@ -7,6 +7,7 @@ import os
 import stat
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -276,3 +277,69 @@ def test_schema_metadata_is_json(tmp_path):
     }
     assert [f.name for f in schema] == [n for n, _ in COLUMNS]
     assert schema.field("stream").type == pa.uint8()
+
+
+# ----------------------------------------------------------------- batches and chunking
+
+
+def _weight_chunks(tmp_path, weights, sizes):
+    """The rows of ``weights`` written as consecutive chunk files of ``sizes`` rows."""
+    paths, first = [], 0
+    for k, size in enumerate(sizes):
+        path = tmp_path / f"chunk_{k}.parquet"
+        meta = {
+            "sample": "mc",
+            "stream": "mc",
+            "experiment": "na62",
+            "seed": 1,
+            "channels": {"kmu2": 1.0},
+            "masses_gev": [0.0],
+            "n_generated": size,
+            "n_fiducial": size,
+            "n_fiducial_per_mass": [size],
+        }
+        rows = {"weight": weights[first : first + size]}
+        storage.write_table(path, [("weight", np.float64)], rows, meta)
+        paths.append(path)
+        first += size
+    return paths
+
+
+def _sum_selection(df):
+    w = df["weight"].to_numpy()
+    flow = [{"cut": "all", "events": len(df), "weighted": float(w.sum())}]
+    return df, flow, df, flow
+
+
+@pytest.mark.parametrize("sizes", [[3_000], [1_000, 2_000], [7, 993, 1_500, 500], [2_999, 1]])
+def test_selection_sums_do_not_depend_on_the_chunking(tmp_path, sizes):
+    """Weighted counts and cut flows summed batch by batch are the same, bit for bit,
+    however the rows are split into files (the batches are cut from the row
+    sequence, not per file); per-file sums of these weights would differ."""
+    from analysis.analyses.lepton_search import fixed_batches, select_sample
+
+    w = np.random.default_rng(5).lognormal(0.0, 4.0, 3_000)
+    ref = [float(b["weight"].sum()) for b in fixed_batches([pd.DataFrame({"weight": w})], 400)]
+    _, info, _ = select_sample("test", _weight_chunks(tmp_path, w, sizes), _sum_selection, 400)
+    acc = 0.0
+    for r in ref:
+        acc += r
+    assert info["normalisation"]["weighted"] == acc
+    assert info["cutflow_normalisation"][0]["weighted"] == acc
+    assert info["n_generated"] == 3_000 and info["normalisation"]["events"] == 3_000
+    # the per-file partial sums of the same weights round differently
+    per_file, first = 0.0, 0
+    for size in [1_000, 2_000]:
+        per_file += float(w[first : first + size].sum())
+        first += size
+    assert per_file != acc
+
+
+def test_fixed_batches_cut_the_row_sequence():
+    from analysis.analyses.lepton_search import fixed_batches
+
+    rows = pd.DataFrame({"x": np.arange(10)})
+    parts = [rows.iloc[:3], rows.iloc[3:3], rows.iloc[3:9], rows.iloc[9:]]
+    got = [b["x"].tolist() for b in fixed_batches(parts, 4)]
+    assert got == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [len(b) for b in fixed_batches([rows.iloc[:0]], 4)] == [0]

@@ -77,27 +77,66 @@ def is_pseudo_data(info: dict) -> bool:
     return info["sample"] == "data"
 
 
-def select_sample(selection: str, sample_paths, select_batch) -> tuple[pd.DataFrame, dict, dict]:
-    """Run a selection over every batch of a sample's chunk files.
+def fixed_batches(frames, batch_rows: int):
+    """Re-cut a sequence of DataFrames into batches of exactly ``batch_rows`` rows (the
+    last one shorter; one empty batch if there are no rows at all).
+
+    The batches then depend only on the sequence of rows, not on how the rows were
+    split into chunk files, so sums accumulated batch by batch (weighted counts,
+    cut flows) come out the same, bit for bit, for any chunking.
+    """
+    pieces, held, empty = [], 0, None
+    yielded = False
+    for df in frames:
+        if empty is None:
+            empty = df.iloc[:0]
+        if len(df) == 0:
+            continue
+        pieces.append(df)
+        held += len(df)
+        while held >= batch_rows:
+            whole = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
+            yield whole.iloc[:batch_rows].reset_index(drop=True)
+            yielded = True
+            rest = whole.iloc[batch_rows:]
+            pieces, held = ([rest] if len(rest) else []), len(rest)
+    if pieces:
+        yield pd.concat(pieces, ignore_index=True)
+    elif not yielded and empty is not None:
+        yield empty
+
+
+def select_sample(
+    selection: str, sample_paths, select_batch, batch_rows: int = 1_000_000
+) -> tuple[pd.DataFrame, dict, dict]:
+    """Run a selection over a sample's chunk files, in batches of ``batch_rows`` rows.
 
     ``select_batch(df)`` returns (signal candidates, their cut flow, normalisation
     candidates, their cut flow).  Returns the concatenated signal candidates and
     the selection summary: the sample's metadata, its exact decay counts (summed
     over chunks, per HNL mass too), the weighted normalisation count and the
-    merged cut flows; and the metadata of the first chunk file.
+    merged cut flows; and the metadata of the first chunk file.  The batches
+    (:func:`fixed_batches`) do not depend on the chunking, nor therefore do the
+    floating-point sums.
     """
     candidates, flows_sig, flows_norm = [], [], []
     norm_w = norm_w2 = 0.0
     norm_n = n_gen = n_fid = 0
     per_mass_fid = None
     meta0 = None
-    for meta, df in read_chunks(sample_paths):
-        if meta is not None:  # first batch of a file: its exact decay counts
-            meta0 = meta0 or meta
-            n_gen += meta["n_generated"]
-            n_fid += meta["n_fiducial"]
-            fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
-            per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
+
+    def frames():
+        nonlocal meta0, n_gen, n_fid, per_mass_fid
+        for meta, df in read_chunks(sample_paths, batch_rows=batch_rows):
+            if meta is not None:  # first batch of a file: its exact decay counts
+                meta0 = meta0 or meta
+                n_gen += meta["n_generated"]
+                n_fid += meta["n_fiducial"]
+                fid = np.asarray(meta["n_fiducial_per_mass"], dtype=np.int64)
+                per_mass_fid = fid if per_mass_fid is None else per_mass_fid + fid
+            yield df
+
+    for df in fixed_batches(frames(), batch_rows):
         sig, flow_s, norm, flow_n = select_batch(df)
         candidates.append(sig)
         flows_sig.append(flow_s)

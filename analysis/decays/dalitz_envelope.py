@@ -34,8 +34,10 @@ from analysis._jit import jit
 from analysis.decays.phase_space import kibble
 from analysis.rng import uniform
 
-#: Columns of the cell table: alias threshold, alias cell, bound, boundary flag.
-_PROB, _ALIAS, _BOUND, _EDGE = range(4)
+#: Columns of the cell table: alias threshold, alias cell, bound, boundary flag, and the
+#: cell's indices along m²_ab and m²_bc (stored: an integer division costs more than
+#: the rest of a proposal).
+_PROB, _ALIAS, _BOUND, _EDGE, _I_AB, _I_BC = range(6)
 
 
 def inside_region(m_parent, ma, mb, mc, m2_ab, m2_bc):
@@ -77,8 +79,8 @@ def build(
 
     Returns ``(grid, cells)``: ``grid`` = (m²_ab low edge, m²_bc low edge, cell
     widths in m²_ab and m²_bc, n) and ``cells`` one row per cell (index
-    i_ab·n + i_bc) with the columns of the alias table, the bound and whether
-    the region's boundary crosses the cell, for :func:`propose`.
+    i_ab·n + i_bc) with the columns of the alias table, the bound, whether
+    the region's boundary crosses the cell, i_ab and i_bc, for :func:`propose`.
     """
     ab_lo, ab_hi = (ma + mb) ** 2, (m_parent - mc) ** 2
     bc_lo, bc_hi = (mb + mc) ** 2, (m_parent - ma) ** 2
@@ -102,7 +104,9 @@ def build(
     )
     bound = margin * np.where(full, own, around)
     prob, alias = _alias_table(bound.ravel())
-    cells = np.column_stack([prob, alias, bound.ravel(), ~full.ravel()]).astype(np.float64)
+    i_ab, i_bc = np.divmod(np.arange(n * n), n)
+    cells = np.column_stack([prob, alias, bound.ravel(), ~full.ravel(), i_ab, i_bc])
+    cells = cells.astype(np.float64)
     grid = np.array([ab_lo, bc_lo, da, db, float(n)])
     return grid, cells
 
@@ -114,11 +118,8 @@ def propose(state, grid, cells):
     k = cells.shape[0]
     u = uniform(state) * k
     i = int(u)
-    if u - i >= cells[i, _PROB]:
-        i = int(cells[i, _ALIAS])
-    n = int(grid[4])
-    i_ab = i // n
-    i_bc = i - i_ab * n
-    m2_ab = grid[0] + (i_ab + uniform(state)) * grid[2]
-    m2_bc = grid[1] + (i_bc + uniform(state)) * grid[3]
+    alias = int(cells[i, _ALIAS])
+    i = alias if u - i >= cells[i, _PROB] else i  # a select, not a branch
+    m2_ab = grid[0] + (cells[i, _I_AB] + uniform(state)) * grid[2]
+    m2_bc = grid[1] + (cells[i, _I_BC] + uniform(state)) * grid[3]
     return m2_ab, m2_bc, cells[i, _BOUND], cells[i, _EDGE] > 0.0

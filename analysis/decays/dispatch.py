@@ -92,12 +92,17 @@ def generate(
 
 @jit
 def choose(state, codes, cumulative):
-    """Pick a channel code with probabilities given by the cumulative table."""
+    """Pick a channel code with probabilities given by the cumulative table.
+
+    The first j with u < cumulative[j] is the number of entries ≤ u (the table
+    does not decrease), counted without a branch: which channel comes next is
+    random, and a mispredicted exit from a search loop costs more than the count.
+    """
     u = uniform(state) * cumulative[-1]
-    for j in range(cumulative.shape[0]):
-        if u < cumulative[j]:
-            return codes[j]
-    return codes[-1]
+    j = 0
+    for k in range(cumulative.shape[0]):
+        j += cumulative[k] <= u
+    return codes[min(j, codes.shape[0] - 1)]
 
 
 @jit(inline="always")

@@ -92,16 +92,36 @@ def sample_dalitz(state, m_lepton):
 
 
 @jit
+def draw_momenta(state, m_lepton):
+    """The π0, ℓ+ and ν momenta of a decay in the kaon frame, as
+    :func:`analysis.decays.phase_space.rest_frame_momenta` returns them."""
+    m2_ab, m2_bc = sample_dalitz(state, m_lepton)
+    return phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
+
+
+@jit(inline="always")
+def lepton_lab(px, py, pz, e, mom):
+    """Lab (p_x, p_y, p_z, E) of the lepton of :func:`draw_momenta`, kaon (px, py, pz, e)."""
+    return to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
+
+
+@jit
 def generate(state, table, n, px, py, pz, e, vx, vy, vz, m_lepton, lepton_pid, u_pi0=-1.0):
     """K+ → π0 ℓ+ ν at (vx, vy, vz); ``m_lepton`` selects K_e3 or K_μ3.
 
     ``u_pi0``: the deviate of the π0 decay mode if drawn in advance
     (:func:`analysis.decays.pi0.generate`).
     """
-    m2_ab, m2_bc = sample_dalitz(state, m_lepton)
-    mom = phase_space.rest_frame_momenta(state, M_K, M_PI0, m_lepton, 0.0, m2_ab, m2_bc)
+    mom = draw_momenta(state, m_lepton)
+    return generate_from_momenta(state, table, n, px, py, pz, e, vx, vy, vz, mom, lepton_pid, u_pi0)
+
+
+@jit
+def generate_from_momenta(state, table, n, px, py, pz, e, vx, vy, vz, mom, lepton_pid, u_pi0):
+    """:func:`generate` with the momenta of :func:`draw_momenta` drawn already: the
+    lepton (row n), the ν and the decay products of the π0."""
     piz = to_lab(px, py, pz, e, M_K, mom[0], mom[1], mom[2], mom[3])
-    lep = to_lab(px, py, pz, e, M_K, mom[4], mom[5], mom[6], mom[7])
+    lep = lepton_lab(px, py, pz, e, mom)
     nu = to_lab(px, py, pz, e, M_K, mom[8], mom[9], mom[10], mom[11])
     n = pt.add(table, n, lep[0], lep[1], lep[2], lep[3], vx, vy, vz, lepton_pid, True)
     n = pt.add(table, n, nu[0], nu[1], nu[2], nu[3], vx, vy, vz, pt.NEUTRINO, False)

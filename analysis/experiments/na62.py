@@ -27,9 +27,10 @@ from numba import prange
 from analysis import beam_halo
 from analysis import particles as pt
 from analysis._jit import jit, pjit
-from analysis.constants import CTAU_K, M_K
-from analysis.decays import dispatch, inflight, k2pi, k3pi
+from analysis.constants import CTAU_K, M_E, M_K
+from analysis.decays import dispatch, inflight, k2pi, k3pi, kl3
 from analysis.experiments.na62_early import (
+    ASK_LEPTON,
     ASK_PION,
     ASK_TRACKS,
     DROP,
@@ -39,6 +40,7 @@ from analysis.experiments.na62_early import (
     N_EARLY,
     decide,
     flight_deviates,
+    lone_positron_may_be_written,
     pion_may_be_written,
     three_pion_may_be_written,
 )
@@ -201,8 +203,20 @@ def detect(state, table, n_primary, g, forced, tracks, accepted, row, early):
 def _generate_asked(state, table, g, code, px, py, pz, e, vz, early):
     """Generate a K+ → π+π0 or π+π0π0 decay that the early decision left open
     (:data:`analysis.experiments.na62_early.ASK_PION`): its π+ and vertex first,
-    then the decision with them, then the rest.  Returns the particle count, −1
-    for a decay dropped after all."""
+    then the decision with them, then the rest; likewise a K+ → π0e+ν decay with
+    its e+ (:data:`analysis.experiments.na62_early.ASK_LEPTON`).  Returns the
+    particle count, −1 for a decay dropped after all."""
+    if code == dispatch.KE3:
+        x0, y0 = beam_spot(state, g)
+        vx, vy = decay_point(g, px, py, pz, x0, y0, vz)
+        mom = kl3.draw_momenta(state, M_E)
+        lep = kl3.lepton_lab(px, py, pz, e, mom)
+        pt.add(table, 0, lep[0], lep[1], lep[2], lep[3], vx, vy, vz, pt.POSITRON, True)
+        if not lone_positron_may_be_written(table, g):
+            return -1
+        return kl3.generate_from_momenta(
+            state, table, 0, px, py, pz, e, vx, vy, vz, mom, pt.POSITRON, early[E_PI0]
+        )
     if code == dispatch.K2PI:
         pion = k2pi.draw_pion(state, px, py, pz, e)
         x0, y0 = beam_spot(state, g)
@@ -253,8 +267,8 @@ def simulate_batch(
     its trigger first; one that no decay direction could get written (most of
     them: the trigger downscales K_μ2) is counted but not generated
     (:func:`analysis.experiments.na62_early.kmu2_may_be_written`).  Without
-    the software filter, K+ → μ+N, π+π0, π+π+π−, π0μ+ν and π+π0π0 decays are
-    decided likewise (:func:`analysis.experiments.na62_early.decide`).
+    the software filter, K+ → μ+N, π+π0, π+π+π−, π0μ+ν, π+π0π0 and π0e+ν
+    decays are decided likewise (:func:`analysis.experiments.na62_early.decide`).
     """
     n_masses = masses.shape[0]
     for b in prange(n_blocks):
@@ -288,7 +302,7 @@ def simulate_batch(
                     if decision == DROP:
                         continue
                 e = energy(px, py, pz, M_K)
-                if decision == ASK_PION:
+                if decision == ASK_PION or decision == ASK_LEPTON:
                     n_primary = _generate_asked(state, table, g, code, px, py, pz, e, vz, early)
                     if n_primary < 0:
                         continue

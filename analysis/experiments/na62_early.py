@@ -20,6 +20,8 @@ so the output is that of the full chain:
   decay gives e± tracks, only a positron-like single track can be written: a
   π+ or μ+ of the decay, or what it decays into.  A π+ or μ+ that reaches the
   LKr undecayed with a deposit below the positron-like E/p cannot be one.
+  A K+ → π0e+ν decay with π0 → γγ is asked after its e+ (:data:`ASK_LEPTON`,
+  :func:`lone_positron_may_be_written`): 42% of them leave no track.
 
 A particle cannot decay before a plane ΔZ downstream when u_flight·λ ≥ ΔZ (the
 flight is −λ ln(1 − u) ≥ λu, λ = (p_z/m)cτ); lower bounds of the daughters' p_z
@@ -105,8 +107,9 @@ def pion_deviates(early, i):
 
 #: Outcomes of :func:`decide`: drop the event; generate it; draw the π+ of the
 #: K2π or K+ → π+π0π0 decay and ask :func:`pion_may_be_written`; generate the
-#: K3π decay and ask :func:`three_pion_may_be_written` before it meets the detector.
-DROP, GENERATE, ASK_PION, ASK_TRACKS = range(4)
+#: K3π decay and ask :func:`three_pion_may_be_written` before it meets the detector;
+#: draw the e+ of the K_e3 decay and ask :func:`lone_positron_may_be_written`.
+DROP, GENERATE, ASK_PION, ASK_TRACKS, ASK_LEPTON = range(5)
 
 
 @jit(inline="always")
@@ -310,7 +313,27 @@ def decide(state, g, code, px, py, pz, vz, early, m_hnl):
         or code == dispatch.K3PI0
     ):
         return _draw_and_decide(state, g, code, px, py, pz, vz, early)
+    if code == dispatch.KE3:
+        # a π0 → γγ leaves the e+ as the only charged particle; a Dalitz decay may not
+        mode = uniform(state)
+        early[E_PI0] = mode
+        return GENERATE if mode < BR_PI0_DALITZ else ASK_LEPTON
     return GENERATE
+
+
+@jit
+def lone_positron_may_be_written(table, g):
+    """Whether an event whose only charged particle is the e+ in row 0 (a K_e3 decay
+    with π0 → γγ, :data:`ASK_LEPTON`) could be written, now that the e+ is drawn.
+
+    The e+ does not decay: unless it crosses the four straw chambers the event has
+    no track, and a track whose momentum no measurement error brings below the
+    preselection's ceiling is dropped by the trigger.  Exact: False only where the
+    full chain writes nothing.
+    """
+    if not in_acceptance(table, 0, g):
+        return False
+    return measured_momentum_min(pt.momentum(table, 0), g) <= g.trigger_p_max
 
 
 @jit
