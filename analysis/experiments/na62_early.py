@@ -21,7 +21,7 @@ so the output is that of the full chain:
   π+ or μ+ of the decay, or what it decays into.  A π+ or μ+ that reaches the
   LKr undecayed with a deposit below the positron-like E/p cannot be one.
   A K+ → π0e+ν decay with π0 → γγ is asked after its e+ (:data:`ASK_LEPTON`,
-  :func:`lone_positron_may_be_written`): 42% of them leave no track.
+  :func:`lone_positron_may_be_written`): 44% of all K_e3 decays stop there.
 
 A particle cannot decay before a plane ΔZ downstream when u_flight·λ ≥ ΔZ (the
 flight is −λ ln(1 − u) ≥ λu, λ = (p_z/m)cτ); lower bounds of the daughters' p_z
